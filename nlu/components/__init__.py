@@ -1,0 +1,1 @@
+"""Custom Rasa components for Kelisim, loaded by Rasa from ``nlu/config.yml``."""
