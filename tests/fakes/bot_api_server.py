@@ -252,7 +252,7 @@ class FakeBotAPIServer:
     ) -> Update:
         """Queue a button press with `data` under a message (a made-up one if it is unknown)."""
         chat = user_id if chat_id is None else chat_id
-        message = self.session.messages.get((chat, message_id)) or Message(
+        message = self.session.message(chat, message_id) or Message(
             message_id=message_id, date=builders.now(), chat=builders.make_chat(chat)
         )
         user = self._users.get(user_id) or builders.make_user(user_id)
@@ -404,6 +404,9 @@ class FakeBotAPIServer:
             result = await bot(method)
         except TelegramAPIError as error:
             return _error_body(error)
+        except NotImplementedError as error:
+            # Surfaces in the bot's log as a server error naming what the fake lacks.
+            return 501, {"ok": False, "error_code": 501, "description": str(error)}
         return 200, {"ok": True, "result": _jsonable(result)}
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:

@@ -131,7 +131,7 @@ class ChatDriver:
                 raise AssertionError("the bot has sent no message to press a button under")
             message = mine[-1]
         else:
-            message = self.session.messages.get((self.chat_id, message_id)) or Message(
+            message = self.session.message(self.chat_id, message_id) or Message(
                 message_id=message_id, date=builders.now(), chat=builders.make_chat(self.chat_id)
             )
         await self._press(message, data)
@@ -261,6 +261,6 @@ class ChatDriver:
         if isinstance(method, CopyMessage) and method.caption is not None:
             return method.caption
         if isinstance(method, CopyMessage | ForwardMessage):
-            source = self.session.messages.get((int(method.from_chat_id), method.message_id))
+            source = self.session.message(method.from_chat_id, method.message_id)
             return (source.text or source.caption) if source else None
         return None

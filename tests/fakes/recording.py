@@ -30,6 +30,7 @@ from aiogram.methods import (
     ForwardMessage,
     GetFile,
     GetMe,
+    GetWebhookInfo,
     SendDocument,
     SendMessage,
     SendPhoto,
@@ -48,6 +49,7 @@ from aiogram.types import (
     TelegramObject,
     User,
     Voice,
+    WebhookInfo,
 )
 
 from tests.fakes import builders
@@ -159,8 +161,8 @@ class RecordingSession(BaseSession):
         self.bot_username = bot_username
         self.requests: list[TelegramMethod[Any]] = []
         self.responses: list[Any] = []
-        #: Every message Telegram knows about, by (chat id, message id).
-        self.messages: dict[tuple[int, int], Message] = {}
+        # Every message Telegram knows about: chat id -> message id -> message (ids ascend).
+        self._chats: dict[int, dict[int, Message]] = {}
         #: Contents a test attached to file ids, served by `bot.download(...)`.
         self.files: dict[str, bytes] = {}
         self._rules: list[_Rule] = []
@@ -223,14 +225,16 @@ class RecordingSession(BaseSession):
 
     def remember(self, message: Message) -> Message:
         """Store a message (a user's, or a new state of a bot's) as Telegram would."""
-        self.messages[(message.chat.id, message.message_id)] = message
+        self._chats.setdefault(message.chat.id, {})[message.message_id] = message
         return message
+
+    def message(self, chat_id: int | str, message_id: int) -> Message | None:
+        """A message as it now stands in a chat, or None if it never existed or was deleted."""
+        return self._chats.get(int(chat_id), {}).get(message_id)
 
     def chat_messages(self, chat_id: int) -> list[Message]:
         """Messages that currently exist in a chat, oldest first."""
-        return sorted(
-            (m for (c, _), m in self.messages.items() if c == chat_id), key=lambda m: m.message_id
-        )
+        return sorted(self._chats.get(chat_id, {}).values(), key=lambda m: m.message_id)
 
     def keyboard_message(self, chat_id: int, message_id: int | None = None) -> Message:
         """The bot message whose inline buttons a user in `chat_id` would press.
@@ -238,11 +242,11 @@ class RecordingSession(BaseSession):
         That is `message_id`, or the newest bot message that still shows inline buttons.
         """
         if message_id is not None:
-            message = self.messages.get((chat_id, message_id))
+            message = self.message(chat_id, message_id)
             if message is None:
                 raise AssertionError(f"message {message_id} does not exist in chat {chat_id}")
             return message
-        for message in reversed(self.chat_messages(chat_id)):
+        for message in reversed(self._chats.get(chat_id, {}).values()):
             if message.from_user and message.from_user.is_bot and builders.inline_buttons(message):
                 return message
         raise AssertionError(f"no bot message with inline buttons in chat {chat_id}")
@@ -323,9 +327,11 @@ class RecordingSession(BaseSession):
         if isinstance(method, EditMessageReplyMarkup):
             return self._edit(bot, method, reply_markup=method.reply_markup)
         if isinstance(method, DeleteMessage):
-            if self.messages.pop((int(method.chat_id), method.message_id), None) is None:
+            if self._chats.get(int(method.chat_id), {}).pop(method.message_id, None) is None:
                 raise TelegramBadRequest(method, "Bad Request: message to delete not found")
             return True
+        if isinstance(method, GetWebhookInfo):
+            return WebhookInfo(url="", has_custom_certificate=False, pending_update_count=0)
         if isinstance(method, GetFile):
             return _bound(
                 File(
@@ -351,9 +357,9 @@ class RecordingSession(BaseSession):
 
     def _bot_message(self, bot: Bot, chat_id: int, **content: Any) -> Message:
         bot_user = User(id=bot.id, is_bot=True, first_name="Kelisim", username=self.bot_username)
-        known = self.chat_messages(chat_id)
+        known = self._chats.get(chat_id)
         # Keep the chat as the user's own messages describe it (names, type).
-        chat = known[0].chat if known else builders.make_chat(chat_id)
+        chat = next(iter(known.values())).chat if known else builders.make_chat(chat_id)
         return Message(
             message_id=self.next_message_id(chat_id),
             date=builders.now(),
@@ -371,7 +377,7 @@ class RecordingSession(BaseSession):
         return _bound(self.remember(message), bot)
 
     def _copy(self, bot: Bot, method: CopyMessage | ForwardMessage) -> Message | MessageId:
-        source = self.messages.get((int(method.from_chat_id), method.message_id))
+        source = self.message(method.from_chat_id, method.message_id)
         if source is None:
             sent: TelegramMethod[Any] = method
             raise TelegramBadRequest(sent, "Bad Request: message to copy not found")
@@ -390,9 +396,13 @@ class RecordingSession(BaseSession):
         if getattr(method, "inline_message_id", None):
             return True
         chat_id, message_id = chat_of(method), getattr(method, "message_id", None)
-        current = self.messages.get((chat_id or 0, message_id or 0))
+        current = self.message(chat_id or 0, message_id or 0)
         if current is None:
             raise TelegramBadRequest(method, "Bad Request: message to edit not found")
+        if not (current.from_user and current.from_user.id == bot.id):
+            raise TelegramBadRequest(method, "Bad Request: message can't be edited")
+        if "text" in changes and current.text is None:
+            raise TelegramBadRequest(method, "Bad Request: there is no text in the message to edit")
         # Telegram drops an inline keyboard that an edit does not repeat.
         changes["reply_markup"] = _markup(changes.get("reply_markup"))
         unchanged = all(
