@@ -11,7 +11,7 @@ Besides Rasa, only the standard library and :mod:`nlu.normalize` may be imported
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -27,14 +27,12 @@ from nlu.normalize import normalize_word
 _WORD_RE = re.compile(r"[^\W_]+(?:['’ʼ`][^\W_]+)*")
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class NormalizingTokenizer(Tokenizer):
     """Splits text into words and folds each one to Kelisim's normalised spelling."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         """Returns the component's default config (the options every Rasa tokenizer has)."""
         return {
             "intent_tokenization_flag": False,
@@ -44,14 +42,14 @@ class NormalizingTokenizer(Tokenizer):
         }
 
     @staticmethod
-    def not_supported_languages() -> Optional[List[Text]]:
+    def not_supported_languages() -> list[str] | None:
         """Scripts without spaces between words cannot be split by this tokenizer."""
         return ["zh", "ja", "th"]
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -59,7 +57,7 @@ class NormalizingTokenizer(Tokenizer):
         """Creates the component (it has no trainable state)."""
         return cls(config)
 
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
         """Returns the folded words of ``attribute`` with offsets into the original text."""
         text = message.get(attribute) or ""
         tokens = [
