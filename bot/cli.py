@@ -1,0 +1,225 @@
+"""The `kelisim` command line (contracts in DESIGN.md)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from bot.config import Settings
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _texts(value: str) -> Iterator[str]:
+    """TEXT, or one text per line of standard input when TEXT is '-'."""
+    if value == "-":
+        for line in sys.stdin:
+            yield line.rstrip("\n")
+    else:
+        yield value
+
+
+# --- run, console, db -------------------------------------------------------------------------
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.runner import run
+
+    settings = _settings()
+    _setup_logging(settings.log_level)
+    try:
+        asyncio.run(run(settings))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    from bot.console import run_console
+
+    settings = _settings()
+    _setup_logging(args.log_level or "WARNING")
+    return asyncio.run(run_console(settings, role=args.role, user_id=args.user_id))
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from bot.db.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url, args.revision)
+    print(f"database is at revision {args.revision}: {_safe_url(settings.database_url)}")
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+# --- kb -----------------------------------------------------------------------------------------
+
+
+def cmd_kb_validate(args: argparse.Namespace) -> int:
+    from knowledge_base.loader import load_paths
+
+    result = load_paths(args.paths)
+    for problem in result.problems:
+        print(str(problem), file=sys.stderr)
+    if result.problems:
+        print(f"invalid: {len(result.problems)} problem(s)", file=sys.stderr)
+        return 1
+    print(f"ok: {len(result.items)} entries")
+    return 0
+
+
+async def _with_store(func: Callable[..., Any], *args: Any, seed: bool = True) -> Any:
+    from bot.factory import create_app
+    from bot.runner import prepare_store
+
+    settings = _settings()
+    app = create_app(settings)
+    try:
+        await prepare_store(app, seed=seed)
+        return await func(app, *args)
+    finally:
+        await app.aclose()
+
+
+def cmd_kb_import(args: argparse.Namespace) -> int:
+    from bot.services.knowledge import import_items
+    from knowledge_base.loader import load_paths
+
+    result = load_paths([args.path])
+    if result.problems:
+        for problem in result.problems:
+            print(str(problem), file=sys.stderr)
+        print(f"nothing imported: {len(result.problems)} problem(s)", file=sys.stderr)
+        return 1
+
+    async def _import(app: Any) -> Any:
+        async with app.session_factory() as session, session.begin():
+            return await import_items(session, result.items, replace=args.replace)
+
+    summary = asyncio.run(_with_store(_import, seed=False))
+    print(
+        f"imported: {summary.added} added, {summary.changed} changed, "
+        f"{summary.unchanged} unchanged, {summary.removed} removed"
+    )
+    return 0
+
+
+def cmd_kb_export(args: argparse.Namespace) -> int:
+    from bot.services.knowledge import export_items
+    from knowledge_base.loader import write_items
+
+    async def _export(app: Any) -> Any:
+        async with app.session_factory() as session:
+            return await export_items(session)
+
+    items = asyncio.run(_with_store(_export))
+    write_items(items, args.path)
+    print(f"exported {len(items)} entries to {args.path}")
+    return 0
+
+
+def cmd_kb_search(args: argparse.Namespace) -> int:
+    async def _search(app: Any) -> int:
+        as_json = args.json or args.text == "-"
+        for text in _texts(args.text):
+            result = app.kb.search(text, args.lang)
+            best = result.best
+            row = {
+                "id": best.id if best else None,
+                "score": round(best.score, 4) if best else 0.0,
+                "confident": bool(result.confident and best is not None),
+            }
+            if as_json:
+                print(json.dumps(row, ensure_ascii=False), flush=True)
+            elif best is None:
+                print("no match")
+            else:
+                entry = app.kb.by_slug(best.id)
+                question = entry.question(args.lang or "ru") if entry else ""
+                mark = "confident" if row["confident"] else "not confident"
+                print(f"{best.id}\t{row['score']}\t{mark}\t{question}")
+        return 0
+
+    return int(asyncio.run(_with_store(_search)))
+
+
+# --- parser -------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kelisim", description="Kelisim: Telegram bot for interethnic dialogue among students."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = commands.add_parser(
+        "run", help="run the bot (long polling, or webhook when WEBHOOK_URL is set)"
+    )
+    p.set_defaults(func=cmd_run)
+
+    p = commands.add_parser("console", help="chat with the bot in the terminal, no Telegram needed")
+    p.add_argument("--as", dest="role", choices=("student", "curator", "admin"), default="student")
+    p.add_argument("--user-id", type=int, default=None, help="Telegram id to act as")
+    p.add_argument("--log-level", default=None, help="log level (default WARNING)")
+    p.set_defaults(func=cmd_console)
+
+    db = commands.add_parser("db", help="database commands").add_subparsers(
+        dest="db_command", required=True, metavar="COMMAND"
+    )
+    p = db.add_parser("upgrade", help="apply database migrations (DATABASE_URL)")
+    p.add_argument("revision", nargs="?", default="head")
+    p.set_defaults(func=cmd_db_upgrade)
+
+    kb = commands.add_parser("kb", help="knowledge base commands").add_subparsers(
+        dest="kb_command", required=True, metavar="COMMAND"
+    )
+    p = kb.add_parser("validate", help="check FAQ YAML files; lists every problem")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.set_defaults(func=cmd_kb_validate)
+    p = kb.add_parser(
+        "import", help="load FAQ YAML into the store (nothing if any entry is invalid)"
+    )
+    p.add_argument("path", metavar="PATH")
+    p.add_argument("--replace", action="store_true", help="delete entries that are not in PATH")
+    p.set_defaults(func=cmd_kb_import)
+    p = kb.add_parser("export", help="write the store's FAQ as YAML")
+    p.add_argument("path", metavar="PATH")
+    p.set_defaults(func=cmd_kb_export)
+    p = kb.add_parser("search", help="what the bot would answer for TEXT ('-': one text per line)")
+    p.add_argument("text", metavar="TEXT")
+    p.add_argument("--lang", choices=("kk", "ru"), default=None)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_kb_search)
+
+    from nlu.cli import register as register_nlu
+
+    register_nlu(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

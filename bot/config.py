@@ -1,0 +1,82 @@
+"""Runtime configuration, read once at start-up from the environment and `.env`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LOCALES_DIR = PROJECT_ROOT / "locales"
+KNOWLEDGE_BASE_DIR = PROJECT_ROOT / "knowledge_base" / "data"
+DEFAULT_DB_PATH = PROJECT_ROOT / "var" / "kelisim.sqlite3"
+
+Language = Literal["kk", "ru"]
+LANGUAGES: tuple[Language, ...] = ("kk", "ru")
+# Bumped whenever the consent text changes materially; users are asked again.
+CONSENT_VERSION = "2026-11"
+
+
+def _id_list(value: object) -> object:
+    """Accept ``ADMIN_IDS=1,2 3`` as well as a JSON list."""
+    if isinstance(value, str):
+        parts = value.replace(";", ",").replace(" ", ",").split(",")
+        return [int(p) for p in parts if p.strip()]
+    if isinstance(value, int):
+        return [value]
+    return value
+
+
+class Settings(BaseSettings):
+    """Every setting of DESIGN.md; durations are plain seconds so tests can shrink them."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    bot_token: SecretStr = SecretStr("")
+    telegram_api_url: str | None = None
+    database_url: str = f"sqlite+aiosqlite:///{DEFAULT_DB_PATH}"
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: str | None = None
+    rasa_timeout: float = 3.0
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    curator_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    curator_chat_id: int | None = None
+    survey_delay: int = 86_400
+    sla_remind_after: int = 7_200
+    retention_days: int = 365
+    webhook_url: str | None = None
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = 8080
+    webhook_secret: str | None = None
+    log_level: str = "INFO"
+    default_language: Language = "kk"
+    # Per-user flood control: at most `throttle_burst` messages per `throttle_window` seconds.
+    throttle_burst: int = 8
+    throttle_window: float = 10.0
+    # Below this NLU confidence the bot does not trust a small-talk intent.
+    intent_threshold: float = 0.6
+    # Seconds an idle question-log batch waits before it is written.
+    log_flush_interval: float = 2.0
+
+    @field_validator("admin_ids", "curator_ids", mode="before")
+    @classmethod
+    def _parse_ids(cls, value: object) -> object:
+        return _id_list(value)
+
+    @field_validator(
+        "telegram_api_url", "webhook_url", "rasa_token", "webhook_secret", mode="before"
+    )
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("curator_chat_id", mode="before")
+    @classmethod
+    def _empty_chat_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

@@ -1,0 +1,124 @@
+"""Tables of the store. Personal data lives in `users` and rows that point at a user."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class User(Base):
+    """A person who accepted the consent; nothing about anyone else is kept."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    language: Mapped[str] = mapped_column(String(2))
+    first_name: Mapped[str | None] = mapped_column(String(128))
+    username: Mapped[str | None] = mapped_column(String(64))
+    consent_version: Mapped[str] = mapped_column(String(16))
+    consent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    blocked_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class FaqEntry(Base):
+    """One curated question with its answer in both languages."""
+
+    __tablename__ = "faq_entries"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    category: Mapped[str] = mapped_column(String(64), index=True)
+    question_kk: Mapped[str] = mapped_column(Text)
+    question_ru: Mapped[str] = mapped_column(Text)
+    answer_kk: Mapped[str] = mapped_column(Text)
+    answer_ru: Mapped[str] = mapped_column(Text)
+    alternatives: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
+    links: Mapped[list[str]] = mapped_column(JSON, default=list)
+    published: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+
+class FaqEntryStats(Base):
+    """How often an entry was shown and judged; aggregate, survives data deletion."""
+
+    __tablename__ = "faq_entry_stats"
+
+    entry_pk: Mapped[int] = mapped_column(
+        ForeignKey("faq_entries.pk", ondelete="CASCADE"), primary_key=True
+    )
+    shown: Mapped[int] = mapped_column(Integer, default=0)
+    helpful: Mapped[int] = mapped_column(Integer, default=0)
+    not_helpful: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FaqFeedback(Base):
+    """A student's "was this helpful?" vote on one answer message (one vote per message)."""
+
+    __tablename__ = "faq_feedback"
+    __table_args__ = (UniqueConstraint("user_id", "message_id", name="uq_faq_feedback_vote"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    entry_pk: Mapped[int] = mapped_column(ForeignKey("faq_entries.pk", ondelete="CASCADE"))
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class QuestionLog(Base):
+    """Every free-text question and what the bot did with it.
+
+    `user_id` is set only for users who consented, and the rows go when they delete their data.
+    Admins review the unmatched and low-confidence ones.
+    """
+
+    __tablename__ = "question_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(2))
+    intent: Mapped[str] = mapped_column(String(64))
+    intent_confidence: Mapped[float] = mapped_column(Float)
+    entry_pk: Mapped[int | None] = mapped_column(ForeignKey("faq_entries.pk", ondelete="SET NULL"))
+    score: Mapped[float | None] = mapped_column(Float)
+    outcome: Mapped[str] = mapped_column(String(16), index=True)
+    degraded: Mapped[bool] = mapped_column(Boolean, default=False)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -1,0 +1,166 @@
+"""Factories: the Bot, the Dispatcher with its middlewares and app-wide services."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramAPIError
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.types import BotCommand, ErrorEvent, Update
+from aiogram.utils.i18n import I18n
+from nlu.client import NluClient
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from bot.db.engine import create_engine, create_session_factory
+from bot.i18n import create_i18n
+from bot.middlewares.database import DbSessionMiddleware
+from bot.middlewares.locale import LocaleMiddleware, language_from_code
+from bot.middlewares.throttling import ThrottlingMiddleware
+from bot.routers import create_routers
+from bot.services.knowledge import KnowledgeBase
+from bot.services.questions import QuestionRecorder
+from bot.services.users import ProfileCache
+from bot.texts import N_
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    """Everything one bot process shares between updates."""
+
+    settings: Settings
+    engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession]
+    i18n: I18n
+    nlu: NluClient
+    kb: KnowledgeBase
+    recorder: QuestionRecorder
+    profiles: ProfileCache = field(default_factory=ProfileCache)
+
+    async def aclose(self) -> None:
+        await self.recorder.aclose()
+        await self.nlu.aclose()
+        await self.engine.dispose()
+
+
+def create_app(settings: Settings, *, nlu: NluClient | None = None) -> App:
+    engine = create_engine(settings.database_url)
+    session_factory = create_session_factory(engine)
+    return App(
+        settings=settings,
+        engine=engine,
+        session_factory=session_factory,
+        i18n=create_i18n(settings.default_language),
+        nlu=nlu or NluClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout),
+        kb=KnowledgeBase(),
+        recorder=QuestionRecorder(session_factory, flush_interval=settings.log_flush_interval),
+    )
+
+
+def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
+    if session is None and settings.telegram_api_url:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(
+        token=settings.bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+
+
+def create_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatcher:
+    dp = Dispatcher(
+        storage=storage or MemoryStorage(),
+        settings=app.settings,
+        nlu=app.nlu,
+        kb=app.kb,
+        recorder=app.recorder,
+        profiles=app.profiles,
+        session_factory=app.session_factory,
+    )
+    locale = LocaleMiddleware(app.i18n, app.profiles)
+    throttling = ThrottlingMiddleware(app.settings.throttle_burst, app.settings.throttle_window)
+    for observer in (dp.message, dp.callback_query):
+        observer.outer_middleware(DbSessionMiddleware(app.session_factory))
+        observer.outer_middleware(locale)
+        observer.outer_middleware(throttling)
+    dp.include_routers(*create_routers())
+    dp.errors.register(_make_error_handler(app))
+    return dp
+
+
+def _make_error_handler(app: App):  # type: ignore[no-untyped-def]
+    async def on_error(event: ErrorEvent, bot: Bot) -> bool:
+        """Log the failure and tell the user, in their language, that it did not work."""
+        update: Update = event.update
+        log.error(
+            "update %s failed: %r", update.update_id, event.exception, exc_info=event.exception
+        )
+        user = None
+        chat_id = None
+        if update.message is not None:
+            user, chat_id = update.message.from_user, update.message.chat.id
+        elif update.callback_query is not None:
+            user = update.callback_query.from_user
+            if update.callback_query.message is not None:
+                chat_id = update.callback_query.message.chat.id
+        if chat_id is None:
+            return True
+        known, profile = app.profiles.get(user.id) if user else (False, None)
+        language = (
+            profile.language
+            if known and profile
+            else language_from_code(
+                user.language_code if user else None, app.settings.default_language
+            )
+        )
+        text = app.i18n.gettext(
+            "Sorry, something went wrong on my side and your request was not completed. "
+            "Please try again in a minute.",
+            locale=language,
+        )
+        try:
+            await bot.send_message(chat_id, text)
+        except TelegramAPIError:
+            log.warning("could not tell chat %s about the failure", chat_id)
+        return True
+
+    return on_error
+
+
+COMMANDS = ("start", "menu", "help", "lang", "privacy")
+
+
+def bot_commands(i18n: I18n, language: str) -> list[BotCommand]:
+    descriptions = {
+        "start": N_("Start and choose language"),
+        "menu": N_("Main menu"),
+        "help": N_("What the bot can do"),
+        "lang": N_("Change language"),
+        "privacy": N_("My data and consent"),
+    }
+    return [
+        BotCommand(command=c, description=i18n.gettext(descriptions[c], locale=language))
+        for c in COMMANDS
+    ]
+
+
+async def register_commands(bot: Bot, i18n: I18n, default_language: str) -> None:
+    """Register commands per language; a Bot API server without setMyCommands is not fatal."""
+    for language in ("kk", "ru", None):
+        try:
+            await bot.set_my_commands(
+                bot_commands(i18n, language or default_language), language_code=language
+            )
+        except TelegramAPIError as exc:
+            log.warning("setMyCommands is not available (%s); continuing without it", exc)
+            return

@@ -1,0 +1,18 @@
+"""Routers per journey; each module exposes `create_router()`."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from bot.routers import dialogue, fallback, menu, onboarding, privacy
+
+
+def create_routers() -> list[Router]:
+    """All routers in the order they must see updates; the fallback router comes last."""
+    return [
+        onboarding.create_router(),
+        privacy.create_router(),
+        menu.create_router(),
+        dialogue.create_router(),
+        fallback.create_router(),
+    ]

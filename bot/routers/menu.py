@@ -1,0 +1,86 @@
+"""/help, /menu and the menu's buttons."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot import journeys
+from bot.callbacks import MenuItem
+from bot.keyboards import language_keyboard, menu_keyboard, privacy_keyboard
+from bot.routers.privacy import ask_delete_confirmation, privacy_text
+from bot.services.knowledge import KnowledgeBase
+from bot.services.users import Profile
+from bot.texts import capabilities
+
+
+def help_text() -> str:
+    return (
+        capabilities()
+        + "\n\n"
+        + _(
+            "Commands:\n"
+            "/menu — main menu\n"
+            "/lang — change language\n"
+            "/privacy — your data and consent\n"
+            "/help — this help"
+        )
+    )
+
+
+async def show_help(message: Message) -> None:
+    await message.answer(help_text(), reply_markup=menu_keyboard())
+
+
+async def show_menu(message: Message) -> None:
+    await message.answer(
+        _("Main menu. Choose or just write your question:"), reply_markup=menu_keyboard()
+    )
+
+
+async def menu_item(
+    callback: CallbackQuery,
+    callback_data: MenuItem,
+    kb: KnowledgeBase,
+    language: str,
+    profile: Profile | None,
+) -> None:
+    message = callback.message
+    if not isinstance(message, Message):
+        await callback.answer(_("This button is out of date."), show_alert=True)
+        return
+    await callback.answer()
+    match callback_data.item:
+        case "ask":
+            await message.answer(_("Write your question in your own words, in Kazakh or Russian."))
+        case "consult":
+            await journeys.consultation(message, kb, language)
+        case "incident":
+            await journeys.incident(message, kb, language)
+        case "events":
+            await journeys.events(message, kb, language)
+        case "learn":
+            await journeys.courses(message, kb, language)
+        case "requests":
+            await journeys.my_requests(message, language)
+        case "language":
+            await message.answer(
+                _("Choose your language:"), reply_markup=language_keyboard(language)
+            )
+        case "privacy":
+            await message.answer(privacy_text(profile), reply_markup=privacy_keyboard())
+        case "delete":
+            await ask_delete_confirmation(message, profile)
+        case _:
+            await message.answer(_("This button is out of date."))
+
+
+def create_router() -> Router:
+    router = Router(name="menu")
+    router.message.filter(F.chat.type == "private")
+    router.message.register(show_help, Command("help"))
+    router.message.register(show_menu, Command("menu"))
+    router.callback_query.register(menu_item, MenuItem.filter())
+    return router

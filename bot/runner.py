@@ -1,0 +1,93 @@
+"""Running the bot: prepare the store, then long polling or a webhook server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramAPIError
+from aiohttp import web
+
+from bot.config import KNOWLEDGE_BASE_DIR, Settings
+from bot.db.migrate import upgrade
+from bot.factory import App, create_app, create_bot, create_dispatcher, register_commands
+from bot.services.knowledge import count_entries, import_items
+from knowledge_base.loader import load_paths
+
+log = logging.getLogger(__name__)
+
+
+async def prepare_store(app: App, *, seed: bool = True) -> None:
+    """Apply migrations, seed an empty knowledge base from the YAML, load the search index."""
+    await asyncio.to_thread(upgrade, app.settings.database_url)
+    if seed:
+        async with app.session_factory() as session, session.begin():
+            if await count_entries(session) == 0:
+                result = load_paths([KNOWLEDGE_BASE_DIR])
+                if result.problems:
+                    for problem in result.problems:
+                        log.error("knowledge base: %s", problem)
+                summary = await import_items(session, result.items)
+                log.info("knowledge base seeded with %d entries", summary.added)
+    await app.kb.reload(app.session_factory)
+    log.info("knowledge base: %d published entries", len(app.kb))
+
+
+async def _report_nlu(app: App) -> None:
+    if await app.nlu.is_available():
+        log.info("NLU service at %s is available", app.settings.rasa_url)
+    else:
+        log.warning(
+            "NLU service at %s is not reachable: answering in degraded mode "
+            "(knowledge-base search and simple rules) until it is back",
+            app.settings.rasa_url,
+        )
+
+
+async def run(settings: Settings) -> None:
+    """Run the bot until interrupted."""
+    if not settings.bot_token.get_secret_value():
+        raise SystemExit("BOT_TOKEN is not set: put it in .env or the environment (see README).")
+    app = create_app(settings)
+    bot = create_bot(settings)
+    try:
+        await prepare_store(app)
+        await _report_nlu(app)
+        app.recorder.start()
+        dp = create_dispatcher(app)
+        await register_commands(bot, app.i18n, settings.default_language)
+        if settings.webhook_url:
+            await _run_webhook(bot, dp, settings)
+        else:
+            try:
+                await bot.delete_webhook(drop_pending_updates=False)
+            except TelegramAPIError as exc:
+                log.warning("deleteWebhook failed (%s); polling anyway", exc)
+            await dp.start_polling(bot, handle_signals=True)
+    finally:
+        await app.aclose()
+        await bot.session.close()
+
+
+async def _run_webhook(bot: Bot, dp: Dispatcher, settings: Settings) -> None:
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+
+    path = "/telegram/webhook"
+    await bot.set_webhook(
+        (settings.webhook_url or "").rstrip("/") + path, secret_token=settings.webhook_secret
+    )
+    web_app = web.Application()
+    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=settings.webhook_secret).register(
+        web_app, path=path
+    )
+    setup_application(web_app, dp, bot=bot)
+    runner = web.AppRunner(web_app)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+    await site.start()
+    log.info("webhook server on %s:%s%s", settings.webhook_host, settings.webhook_port, path)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,176 @@
+"""The knowledge base at run time: entries live in the store, search runs in memory.
+
+The store is the truth; the in-memory index is rebuilt from it at start-up and after every
+import or edit, so changed answers reach students without restarting or retraining anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from knowledge_base.search import FaqIndex, SearchResult
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.models import FaqEntry, FaqEntryStats, FaqFeedback
+from knowledge_base.schema import FaqItem
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A published entry as shown to students."""
+
+    pk: int
+    item: FaqItem
+
+    def question(self, language: str) -> str:
+        return self.item.question[language]
+
+    def answer(self, language: str) -> str:
+        return self.item.answer[language]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSummary:
+    added: int
+    changed: int
+    unchanged: int
+    removed: int
+
+
+def entry_to_item(row: FaqEntry) -> FaqItem:
+    return FaqItem(
+        id=row.slug,
+        category=row.category,
+        question={"kk": row.question_kk, "ru": row.question_ru},
+        answer={"kk": row.answer_kk, "ru": row.answer_ru},
+        alternatives={k: tuple(v) for k, v in (row.alternatives or {}).items() if v},
+        links=tuple(row.links or ()),
+        published=row.published,
+    )
+
+
+def _apply_item(row: FaqEntry, item: FaqItem) -> None:
+    row.category = item.category
+    row.question_kk = item.question["kk"]
+    row.question_ru = item.question["ru"]
+    row.answer_kk = item.answer["kk"]
+    row.answer_ru = item.answer["ru"]
+    row.alternatives = {k: list(v) for k, v in item.alternatives.items() if v}
+    row.links = list(item.links)
+    row.published = item.published
+
+
+class KnowledgeBase:
+    """Published entries and their search index, shared by every update of this process."""
+
+    def __init__(self) -> None:
+        self._entries: dict[int, Entry] = {}
+        self._by_slug: dict[str, Entry] = {}
+        self._index = FaqIndex()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def load(self, rows: Iterable[tuple[int, FaqItem]]) -> None:
+        """Replace the content with `rows` (pk, item); only published items are kept."""
+        entries = {pk: Entry(pk, item) for pk, item in rows if item.published}
+        index = FaqIndex(entry.item for entry in entries.values())
+        self._entries = entries
+        self._by_slug = {e.item.id: e for e in entries.values()}
+        self._index = index
+
+    async def reload(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        async with session_factory() as session:
+            rows = (await session.scalars(select(FaqEntry))).all()
+            self.load((row.pk, entry_to_item(row)) for row in rows)
+
+    def get(self, pk: int) -> Entry | None:
+        return self._entries.get(pk)
+
+    def by_slug(self, slug: str) -> Entry | None:
+        return self._by_slug.get(slug)
+
+    def in_category(self, *categories: str) -> list[Entry]:
+        wanted = set(categories)
+        return [e for e in self._entries.values() if e.item.category in wanted]
+
+    def search(self, text: str, language: str | None = None, limit: int = 3) -> SearchResult:
+        return self._index.search(text, lang=language, limit=limit)
+
+
+async def import_items(
+    session: AsyncSession, items: Iterable[FaqItem], *, replace: bool = False
+) -> ImportSummary:
+    """Upsert `items` by id; with `replace`, entries absent from `items` are deleted."""
+    items = list(items)
+    existing = {row.slug: row for row in (await session.scalars(select(FaqEntry))).all()}
+    added = changed = unchanged = 0
+    for item in items:
+        row = existing.get(item.id)
+        if row is None:
+            row = FaqEntry(slug=item.id, version=1)
+            _apply_item(row, item)
+            session.add(row)
+            added += 1
+        elif entry_to_item(row) == item:
+            unchanged += 1
+        else:
+            _apply_item(row, item)
+            row.version += 1
+            changed += 1
+    removed = 0
+    if replace:
+        keep = {item.id for item in items}
+        gone = [slug for slug in existing if slug not in keep]
+        if gone:
+            await session.execute(delete(FaqEntry).where(FaqEntry.slug.in_(gone)))
+        removed = len(gone)
+    await session.flush()
+    return ImportSummary(added, changed, unchanged, removed)
+
+
+async def export_items(session: AsyncSession) -> list[FaqItem]:
+    rows = (
+        await session.scalars(select(FaqEntry).order_by(FaqEntry.category, FaqEntry.slug))
+    ).all()
+    return [entry_to_item(row) for row in rows]
+
+
+async def count_entries(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(FaqEntry)) or 0)
+
+
+async def record_feedback_totals(session: AsyncSession, entry_pk: int, helpful: bool) -> None:
+    stats = await session.get(FaqEntryStats, entry_pk)
+    if stats is None:
+        stats = FaqEntryStats(entry_pk=entry_pk, shown=0, helpful=0, not_helpful=0)
+        session.add(stats)
+    if helpful:
+        stats.helpful += 1
+    else:
+        stats.not_helpful += 1
+
+
+async def record_vote(
+    session: AsyncSession, user_id: int | None, message_id: int, entry_pk: int, helpful: bool
+) -> bool:
+    """Count a "was this helpful?" vote; False if this user already voted on this message.
+
+    Votes of users who did not consent are counted but not stored with their id.
+    """
+    if user_id is not None:
+        exists = await session.scalar(
+            select(FaqFeedback.id).where(
+                FaqFeedback.user_id == user_id, FaqFeedback.message_id == message_id
+            )
+        )
+        if exists is not None:
+            return False
+        session.add(
+            FaqFeedback(user_id=user_id, message_id=message_id, entry_pk=entry_pk, helpful=helpful)
+        )
+    await record_feedback_totals(session, entry_pk, helpful)
+    await session.flush()
+    return True
