@@ -41,6 +41,7 @@ def settings(db_url: str) -> Settings:
         admin_ids=[9001],
         curator_ids=[8001],
         log_flush_interval=0.05,
+        throttle_burst=30,
     )
 
 

@@ -16,6 +16,11 @@ from bot.services.users import Profile
 from bot.texts import capabilities
 
 
+MENU_ITEMS = frozenset(
+    {"ask", "consult", "incident", "events", "learn", "requests", "language", "privacy", "delete"}
+)
+
+
 def help_text() -> str:
     return (
         capabilities()
@@ -48,7 +53,7 @@ async def menu_item(
     profile: Profile | None,
 ) -> None:
     message = callback.message
-    if not isinstance(message, Message):
+    if not isinstance(message, Message) or callback_data.item not in MENU_ITEMS:
         await callback.answer(_("This button is out of date."), show_alert=True)
         return
     await callback.answer()
@@ -73,8 +78,6 @@ async def menu_item(
             await message.answer(privacy_text(profile), reply_markup=privacy_keyboard())
         case "delete":
             await ask_delete_confirmation(message, profile)
-        case _:
-            await message.answer(_("This button is out of date."))
 
 
 def create_router() -> Router:

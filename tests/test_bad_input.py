@@ -1,0 +1,136 @@
+"""Bad input: each gets a clear answer in the user's language and changes nothing it shouldn't."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+from aiogram import Bot
+from sqlalchemy import func, select
+
+from bot.config import Settings
+from bot.db.models import QuestionLog, User
+from bot.factory import App, create_app, create_dispatcher
+from nlu.client import NluClient
+from tests.fakes.chat import ChatDriver
+from tests.fakes.recording import RecordingSession
+from tests.lang import looks_kazakh, looks_russian
+from tests.support import RuleNlu
+
+
+@pytest.mark.parametrize("kind", ["sticker", "photo", "voice", "document"])
+async def test_non_text_messages_explained_in_users_language(
+    student: ChatDriver, other_student: ChatDriver, kind: str
+) -> None:
+    for driver, looks in ((student, looks_kazakh), (other_student, looks_russian)):
+        await getattr(driver, f"send_{kind}")()
+        assert len(driver.texts()) == 1
+        assert looks(driver.last_text()), driver.last_text()
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t "])
+async def test_empty_text_gets_a_prompt(student: ChatDriver, text: str) -> None:
+    await student.send(text)
+    assert looks_kazakh(student.last_text())
+
+
+async def test_emoji_only_text_redirected_politely(student: ChatDriver, app: App) -> None:
+    await student.send("😀😀🎉")
+    assert looks_kazakh(student.last_text())
+    assert student.buttons(), "offers the menu"
+
+
+async def test_very_long_text_is_answered_and_read(other_student: ChatDriver, app: App) -> None:
+    text = "Когда празднуют Наурыз? " + "очень длинная история " * 250
+    assert len(text) > 4000
+    await other_student.send(text)
+    texts = other_student.texts()
+    assert len(texts) == 2, "a note that only the beginning was read, then the answer"
+    assert "21–23" in texts[-1] or any("Наурыз" in b for b in other_student.buttons())
+    await app.recorder.flush()
+    async with app.session_factory() as session:
+        stored = (await session.scalars(select(QuestionLog.text))).all()
+    assert stored and len(stored[0]) <= 1000
+
+
+async def test_unknown_command(student: ChatDriver) -> None:
+    await student.send_command("/frobnicate")
+    assert "/help" in student.last_text()
+    assert looks_kazakh(student.last_text())
+
+
+async def test_html_in_user_text_is_escaped_in_replies(other_student: ChatDriver, nlu: RuleNlu) -> None:
+    text = "<b>что</b> & <script>"
+    nlu.script(text, "nlu_fallback", 0.2)
+    await other_student.send(text)
+    for reply in other_student.texts():
+        assert "<script>" not in reply
+
+
+async def test_flood_throttled_with_single_notice_and_others_unaffected(
+    student: ChatDriver, other_student: ChatDriver, app: App
+) -> None:
+    burst = app.settings.throttle_burst
+    for _ in range(burst):
+        await student.send("сәлем")
+    answered = 0
+    notices = 0
+    for _ in range(10):
+        await student.send("сәлем")
+        answered += len(student.texts())
+        notices += 1 if student.texts() else 0
+    assert notices == 1, "exactly one notice per flood"
+    await other_student.send("привет")
+    assert other_student.texts(), "another user is not throttled"
+
+
+async def test_stale_and_forged_buttons(student: ChatDriver, app: App) -> None:
+    await student.send_command("/menu")
+    for data in ("faq:99999", "vote:99999:1", "lang:xx", "garbage", "menu:nonexistent", "erase:maybe"):
+        await student.click_data(data)
+        answer = student.callback_answer()
+        assert answer.text, f"{data} left without an explanation"
+    async with app.session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(User)) == 0
+
+
+async def test_rasa_down_degrades_to_rules_and_kb(
+    settings: Settings, app: App, bot: Bot, recording: RecordingSession
+) -> None:
+    client = NluClient("http://127.0.0.1:9", timeout=0.5)  # nothing listens on port 9
+    app.nlu = client
+    dp = create_dispatcher(app)
+    student = ChatDriver(dp, bot, recording, user_id=7001, language_code="ru")
+    await student.send("когда наурыз")
+    assert "21–23" in student.last_text()
+    await student.send("меня избили из-за национальности")
+    assert "102" in student.texts()[0]
+    await app.recorder.flush()
+    async with app.session_factory() as session:
+        rows = (await session.scalars(select(QuestionLog))).all()
+    assert rows and all(r.degraded for r in rows)
+    await client.aclose()
+
+
+async def test_database_unavailable_reported_and_bot_keeps_running(
+    tmp_path: Path, recording: RecordingSession, bot: Bot
+) -> None:
+    # A database path inside a regular file cannot be opened or created by anyone, root included.
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("x")
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        bot_token="42:TEST",
+        database_url=f"sqlite+aiosqlite:///{blocker}/kelisim.sqlite3",
+    )
+    app = create_app(settings, nlu=RuleNlu())  # type: ignore[arg-type]
+    dp = create_dispatcher(app)
+    student = ChatDriver(dp, bot, recording, user_id=7002, language_code="ru")
+    await student.send_command("/start")
+    await student.send("когда наурыз")
+    reply = student.last_text()
+    assert looks_russian(reply)
+    await student.send_command("/help")
+    assert student.texts(), "the bot still answers after the failure"
+    assert stat.S_ISREG(blocker.stat().st_mode)
