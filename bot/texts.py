@@ -39,3 +39,8 @@ def how_to_reach_curator() -> str:
         "your group's curator in person or write to them; the dean's office will tell you who "
         "your curator is."
     )
+
+
+def language_name(code: str) -> str:
+    """How "I will speak {language}" names a language."""
+    return _("Kazakh") if code == "kk" else _("Russian")

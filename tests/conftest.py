@@ -19,7 +19,7 @@ from tests.fakes.chat import ChatDriver
 from tests.fakes.recording import RecordingSession
 from tests.support import RuleNlu
 
-pytest_plugins = ["tests.fixtures.rasa"]
+pytest_plugins = ["tests.fixtures.rasa", "tests.fixtures.telegram"]
 
 SMALL_KB = Path(__file__).parent / "data" / "faq_small.yml"
 STUDENT_ID = 5001

@@ -34,7 +34,7 @@ from bot.services.questions import (
     QuestionRecorder,
 )
 from bot.services.users import Profile, ProfileCache, set_language
-from bot.texts import capabilities
+from bot.texts import capabilities, language_name
 
 log = logging.getLogger(__name__)
 
@@ -227,7 +227,7 @@ async def _routed_intent(
             with i18n.use_locale(target):
                 await message.answer(
                     _("Done: I will speak {language}.").format(
-                        language=_("Kazakh" if target == "kk" else "Russian")
+                        language=language_name(target)
                     ),
                     reply_markup=menu_keyboard(),
                 )

@@ -14,7 +14,7 @@ from bot.callbacks import ConsentChoice, LanguageChoice
 from bot.keyboards import consent_keyboard, language_keyboard, menu_keyboard
 from bot.middlewares.locale import PENDING_LANGUAGE_KEY
 from bot.services.users import Profile, ProfileCache, give_consent, set_language
-from bot.texts import capabilities
+from bot.texts import capabilities, language_name
 
 
 def consent_text() -> str:
@@ -71,7 +71,7 @@ async def language_chosen(
         if profile is not None and profile.consent_current:
             await callback.message.answer(
                 _("Done: I will speak {language}.").format(
-                    language=_("Kazakh" if code == "kk" else "Russian")
+                    language=language_name(code)
                 ),
                 reply_markup=menu_keyboard(),
             )
