@@ -137,13 +137,17 @@ def _make_error_handler(app: App):  # type: ignore[no-untyped-def]
     return on_error
 
 
-COMMANDS = ("start", "menu", "help", "lang", "privacy")
+COMMANDS = ("start", "menu", "consult", "events", "learn", "my", "lang", "privacy", "help")
 
 
 def bot_commands(i18n: I18n, language: str) -> list[BotCommand]:
     descriptions = {
         "start": N_("Start and choose language"),
         "menu": N_("Main menu"),
+        "consult": N_("Contact a curator"),
+        "events": N_("Events"),
+        "learn": N_("Learning materials"),
+        "my": N_("My requests"),
         "help": N_("What the bot can do"),
         "lang": N_("Change language"),
         "privacy": N_("My data and consent"),

@@ -60,7 +60,8 @@ def test_every_string_in_the_code_is_translated(language: str) -> None:
 def test_kazakh_catalog_is_kazakh_and_russian_is_russian() -> None:
     kazakh_letters = set("әғқңөұүһі")
     kk = [m.string for m in load("kk") if m.id and len(m.string) > 40]
-    ru = [m.string for m in load("ru") if m.id and len(m.string) > 40]
+    # The very first greeting, before a language is chosen, speaks both (" / ").
+    ru = [m.string for m in load("ru") if m.id and len(m.string) > 40 and " / " not in m.string]
     assert all(kazakh_letters & set(s.lower()) for s in kk)
 
     def kazakh_share(text: str) -> float:

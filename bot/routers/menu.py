@@ -28,6 +28,10 @@ def help_text() -> str:
         + _(
             "Commands:\n"
             "/menu — main menu\n"
+            "/consult — contact a curator\n"
+            "/events — events\n"
+            "/learn — learning materials\n"
+            "/my — my requests\n"
             "/lang — change language\n"
             "/privacy — your data and consent\n"
             "/help — this help"
@@ -80,10 +84,30 @@ async def menu_item(
             await ask_delete_confirmation(message, profile)
 
 
+async def consult_command(message: Message, kb: KnowledgeBase, language: str) -> None:
+    await journeys.consultation(message, kb, language)
+
+
+async def events_command(message: Message, kb: KnowledgeBase, language: str) -> None:
+    await journeys.events(message, kb, language)
+
+
+async def learn_command(message: Message, kb: KnowledgeBase, language: str) -> None:
+    await journeys.courses(message, kb, language)
+
+
+async def my_command(message: Message, language: str) -> None:
+    await journeys.my_requests(message, language)
+
+
 def create_router() -> Router:
     router = Router(name="menu")
     router.message.filter(F.chat.type == "private")
     router.message.register(show_help, Command("help"))
     router.message.register(show_menu, Command("menu"))
+    router.message.register(consult_command, Command("consult"))
+    router.message.register(events_command, Command("events"))
+    router.message.register(learn_command, Command("learn"))
+    router.message.register(my_command, Command("my"))
     router.callback_query.register(menu_item, MenuItem.filter())
     return router
