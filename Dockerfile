@@ -1,0 +1,20 @@
+# The Kelisim bot (aiogram 3). Rasa runs in its own container: see docker-compose.yml.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /app
+
+COPY pyproject.toml README.md ./
+COPY bot bot
+COPY nlu nlu
+COPY knowledge_base knowledge_base
+COPY locales locales
+# Editable, so the locales and the knowledge base are read from /app.
+RUN pip install --no-cache-dir -e . \
+    && python -c "from bot.i18n import compile_catalogs; compile_catalogs()" \
+    && useradd --system --uid 1000 kelisim && mkdir -p /data && chown kelisim /data
+
+USER kelisim
+ENV DATABASE_URL=sqlite+aiosqlite:////data/kelisim.sqlite3
+VOLUME /data
+CMD ["kelisim", "run"]
