@@ -107,10 +107,20 @@ def _result_from_rasa(text: str, payload: Any, shift: int = 0) -> NluResult:
 class NluClient:
     """Parses messages through Rasa's ``/model/parse``, falling back to keyword rules."""
 
-    def __init__(self, base_url: str, token: str | None = None, timeout: float = 3.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        timeout: float = 3.0,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self._base_url = base_url.rstrip("/")
         self._params = {"token": token} if token else {}
-        self._http = httpx.AsyncClient(base_url=self._base_url, timeout=timeout)
+        # ``transport`` lets tests stand in for the server without opening sockets.
+        self._http = httpx.AsyncClient(
+            base_url=self._base_url, timeout=timeout, transport=transport
+        )
         self._outage = False
 
     @property
