@@ -15,7 +15,8 @@ Words are compared loosely, because Kazakh stacks suffixes and Russian inflects:
 
 An entry's score is how much of the question it explains (query words weighted by rarity,
 matched by the entry's question or one paraphrase, and weakly by its answer) times a small
-reward for covering that paraphrase well. Scores lie in 0..1; the thresholds below were
+reward for covering that paraphrase well. Stop words of both languages (in every spelling)
+are dropped first, so "как", "қалай" or "qalay" never make a match. Scores lie in 0..1; the thresholds below were
 calibrated on the real knowledge base (see ``tests/test_kb_search.py``).
 """
 
@@ -57,6 +58,8 @@ _DF_KEY = 5  # words sharing this many first letters count as one word for rarit
 # adds the rest, so a question matching a whole paraphrase beats one matching a few words of it.
 _NO_COVERAGE = 0.6
 _MAX_SCORED = 40  # candidates scored exactly per search
+_MAX_QUERY_CHARS = 1000
+_MAX_QUERY_WORDS = 40
 # A query word matched by another paraphrase of the same entry (not the one being scored)
 # counts this much: students combine the wording of several paraphrases.
 _OTHER_PARAPHRASES = 0.5
@@ -115,16 +118,10 @@ def _stop_words() -> frozenset[str]:
         хотела хотим нужно нужен нужна надо могу можете мочь узнать знать вопрос вопросы
         есть ли бот бота также делать сделать делаю дела еще либо бывает вообще просто очень например типа
     """
-    words = {_normal_word(word) for word in (kazakh + russian).split()}
+    # Normalised like every other text, so "қалай", "калай" and "qalay" are all one word.
+    words = {word for text in (kazakh + russian).split() for word in tokenize(text)}
     # Latin "qalai" for қалай comes out as "калаи": keep that spelling out too.
     return frozenset(words | {word.replace("й", "и") for word in words})
-
-
-@lru_cache(maxsize=65536)
-def _normal_word(word: str) -> str:
-    # Tokenising a one-word string keeps this in step with nlu.normalize.tokenize.
-    parts = tokenize(word)
-    return parts[0] if parts else ""
 
 
 _STOP_WORDS = _stop_words()
@@ -148,6 +145,11 @@ def _content_words(text: str) -> list[str]:
         for word in _chunk_words(chunk):
             kept[word] = None
     return list(kept)
+
+
+def _query_words(text: str) -> list[str]:
+    # A pasted essay must not cost more than a question: the first words are the question.
+    return _content_words(text[:_MAX_QUERY_CHARS])[:_MAX_QUERY_WORDS]
 
 
 def _common_prefix(a: str, b: str) -> int:
@@ -247,6 +249,12 @@ class FaqIndex:
                 df_answers[key] = df_answers.get(key, 0) + 1
             phrasing_words.append(entry_phrasings)
 
+        # Typos are looked for in question words only: the answers' many words would make the
+        # typo index several times larger for matches that count little anyway.
+        for word_id, postings in enumerate(self._question_postings):
+            if postings:
+                self._index_typos(word_id)
+
         total = max(len(self._ids), 1)
         for key, count in df_answers.items():
             df.setdefault(key, count)
@@ -285,21 +293,18 @@ class FaqIndex:
         for weight, expansion in terms:
             in_question: dict[int, float] = {}
             in_answer: dict[int, float] = {}
-            # Best similarity first, so the first time an entry is seen is its best match.
-            for word_id, similarity in sorted(expansion.items(), key=lambda kv: -kv[1]):
-                for entry in self._question_postings[word_id]:
-                    if entry not in in_question:
-                        in_question[entry] = similarity
+            # Lowest similarity first: each later, better match overwrites, all in C loops.
+            for word_id, similarity in sorted(expansion.items(), key=lambda kv: kv[1]):
+                in_question.update(dict.fromkeys(self._question_postings[word_id], similarity))
                 answer_similarity = similarity * _ANSWER_WEIGHT
-                for entry in self._answer_postings[word_id]:
-                    if entry not in in_answer:
-                        in_answer[entry] = answer_similarity
+                in_answer.update(dict.fromkeys(self._answer_postings[word_id], answer_similarity))
+            get = bounds.get
             for entry, similarity in in_question.items():
-                bounds[entry] = bounds.get(entry, 0.0) + weight * similarity
+                bounds[entry] = get(entry, 0.0) + weight * similarity
             for entry, similarity in in_answer.items():
-                if similarity > in_question.get(entry, 0.0):
-                    gain = similarity - in_question.get(entry, 0.0)
-                    bounds[entry] = bounds.get(entry, 0.0) + weight * gain
+                gain = similarity - in_question.get(entry, 0.0)
+                if gain > 0:
+                    bounds[entry] = get(entry, 0.0) + weight * gain
             question_hits.append(in_question)
             answer_hits.append(in_answer)
 
@@ -363,15 +368,20 @@ class FaqIndex:
                 self._short_by_prefix3.setdefault(word[:3], []).append(word_id)
             if len(word) <= 9:
                 self._mid_by_prefix3.setdefault(word[:3], []).append(word_id)
-        if len(word) >= _TYPO_MIN_LENGTH:
-            stem = word[:_STEM]
-            stem_words = self._words_by_stem.get(stem)
-            if stem_words is None:
-                self._words_by_stem[stem] = stem_words = []
-                for key in (stem, *_deletions(stem)):
-                    self._stems_by_deletion.setdefault(key, []).append(stem)
-            stem_words.append(word_id)
         return word_id
+
+    def _index_typos(self, word_id: int) -> None:
+        """Make a question word findable with one letter wrong, missing or extra in its stem."""
+        word = self._words[word_id]
+        if len(word) < _TYPO_MIN_LENGTH:
+            return
+        stem = word[:_STEM]
+        stem_words = self._words_by_stem.get(stem)
+        if stem_words is None:
+            self._words_by_stem[stem] = stem_words = []
+            for key in (stem, *_deletions(stem)):
+                self._stems_by_deletion.setdefault(key, []).append(stem)
+        stem_words.append(word_id)
 
     @staticmethod
     def _df_key(word: str) -> str:
@@ -382,7 +392,7 @@ class FaqIndex:
     def _query_terms(self, text: str) -> list[tuple[float, dict[int, float]]]:
         """Each meaningful query word as (weight, {vocabulary word id: similarity})."""
         terms: list[tuple[float, dict[int, float]]] = []
-        for word in _content_words(text):
+        for word in _query_words(text):
             expansion = self._expand(word)
             weight = self._idf_by_key.get(self._df_key(word))
             if weight is None:

@@ -161,7 +161,11 @@ NOTHING_FITS = [
     "ертең ауа райы қандай болады",
     "",
     "?!...",
-    "и в на как",
+    # Stop words alone, in every spelling, fit nothing either.
+    "и в на как что где когда почему",
+    "қашан қайда қалай не үшін",
+    "кашан кайда калай не ушин",
+    "qashan qaida qalai ne ushin",
 ]
 
 
