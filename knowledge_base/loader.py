@@ -167,14 +167,19 @@ def _read_document(text: str | bytes, source: str) -> _Document:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
-        data: Any = loader.construct_document(node) if node is not None else None
+        if node is None:
+            return _Document([], [_problem(source, "is empty; expected a list of entries")], [])
+        if _uses_aliases(node):
+            # Nothing in an entry needs them, and nested aliases can make a small upload
+            # expand into an enormous structure.
+            message = "uses YAML anchors or aliases (& or *), which are not allowed"
+            return _Document([], [_problem(source, message)], [])
+        data: Any = loader.construct_document(node)
     except yaml.YAMLError as error:
         return _Document([], [_problem(source, f"is not valid YAML: {_describe(error)}")], [])
     finally:
         loader.dispose()
 
-    if node is None:
-        return _Document([], [_problem(source, "is empty; expected a list of entries")], [])
     if not isinstance(node, SequenceNode) or not isinstance(data, list):
         return _Document(
             [], [_problem(source, "must be a list of entries (each starting with -)")], []
@@ -210,6 +215,23 @@ def _read_document(text: str | bytes, source: str) -> _Document:
         if item is not None and not entry_problems:
             items.append(item)
     return _Document(items, problems, ids)
+
+
+def _uses_aliases(root: Node) -> bool:
+    """Whether any node is reached twice: the composer hands out one node per anchor."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            return True
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            for key_node, value_node in node.value:
+                stack.extend((key_node, value_node))
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+    return False
 
 
 def _duplicate_keys(node: Node) -> list[tuple[str, int]]:

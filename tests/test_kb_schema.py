@@ -138,6 +138,17 @@ def test_a_file_with_one_bad_entry_loads_nothing() -> None:
         ("id: lonely-entry\ncategory: x\n", "must be a list of entries"),
         ("", "is empty"),
         (b"- id: \xff\xfe\n", "is not UTF-8 text"),
+        (
+            "- &a {id: x}\n- *a\n",
+            "uses YAML anchors or aliases",
+        ),
+        (
+            # Each level doubles the one before: expanded, this would be 2**40 items.
+            "".join(f"- &l{n} [*l{n - 1}, *l{n - 1}]\n" for n in range(1, 41)).replace(
+                "*l0, *l0", "lol, lol"
+            ),
+            "uses YAML anchors or aliases",
+        ),
     ],
 )
 def test_documents_that_are_not_lists_of_entries(text: str | bytes, expected: str) -> None:
