@@ -16,7 +16,6 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import BotCommand, ErrorEvent, Update
 from aiogram.utils.i18n import I18n
-from nlu.client import NluClient
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
@@ -30,6 +29,7 @@ from bot.services.knowledge import KnowledgeBase
 from bot.services.questions import QuestionRecorder
 from bot.services.users import ProfileCache
 from bot.texts import N_
+from nlu.client import NluClient
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -49,11 +49,19 @@ def menu_keyboard() -> InlineKeyboardMarkup:
 
 
 def answer_keyboard(entry_pk: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("👍 Helpful"), callback_data=Vote(pk=entry_pk, helpful=True))
-    builder.button(text=_("👎 Not helpful"), callback_data=Vote(pk=entry_pk, helpful=False))
-    builder.adjust(2)
-    return builder.as_markup()
+    # Built directly: it goes under every answer, and the builder's copying is costly there.
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=_("👍 Helpful"), callback_data=Vote(pk=entry_pk, helpful=True).pack()
+                ),
+                InlineKeyboardButton(
+                    text=_("👎 Not helpful"), callback_data=Vote(pk=entry_pk, helpful=False).pack()
+                ),
+            ]
+        ]
+    )
 
 
 def suggestions_keyboard(

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from nlu.client import NluClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import journeys
 from bot.callbacks import ShowEntry, Vote
 from bot.config import Settings
+from bot.filters import FreeText, PrivateChat
 from bot.keyboards import (
     curator_offer_keyboard,
     delete_keyboard,
@@ -35,6 +35,7 @@ from bot.services.questions import (
 )
 from bot.services.users import Profile, ProfileCache, set_language
 from bot.texts import capabilities, language_name
+from nlu.client import NluClient
 
 log = logging.getLogger(__name__)
 
@@ -226,9 +227,7 @@ async def _routed_intent(
                 await state.update_data({PENDING_LANGUAGE_KEY: target})
             with i18n.use_locale(target):
                 await message.answer(
-                    _("Done: I will speak {language}.").format(
-                        language=language_name(target)
-                    ),
+                    _("Done: I will speak {language}.").format(language=language_name(target)),
                     reply_markup=menu_keyboard(),
                 )
 
@@ -282,8 +281,8 @@ async def vote(
 
 def create_router() -> Router:
     router = Router(name="dialogue")
-    router.message.filter(F.chat.type == "private")
-    router.message.register(handle_text, F.text, ~F.text.startswith("/"))
+    router.message.filter(PrivateChat())
+    router.message.register(handle_text, FreeText())
     router.callback_query.register(show_entry, ShowEntry.filter())
     router.callback_query.register(vote, Vote.filter())
     return router

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
+
+from bot.filters import CommandText, PrivateChat
 
 
 async def unknown_command(message: Message) -> None:
@@ -29,8 +31,8 @@ async def stale_button(callback: CallbackQuery) -> None:
 
 def create_router() -> Router:
     router = Router(name="fallback")
-    router.message.filter(F.chat.type == "private")
-    router.message.register(unknown_command, F.text.startswith("/"))
+    router.message.filter(PrivateChat())
+    router.message.register(unknown_command, CommandText())
     router.message.register(non_text)
     router.callback_query.register(stale_button)
     return router

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot import journeys
 from bot.callbacks import MenuItem
+from bot.filters import PrivateChat
 from bot.keyboards import language_keyboard, menu_keyboard, privacy_keyboard
 from bot.routers.privacy import ask_delete_confirmation, privacy_text
 from bot.services.knowledge import KnowledgeBase
 from bot.services.users import Profile
 from bot.texts import capabilities
-
 
 MENU_ITEMS = frozenset(
     {"ask", "consult", "incident", "events", "learn", "requests", "language", "privacy", "delete"}
@@ -102,7 +102,7 @@ async def my_command(message: Message, language: str) -> None:
 
 def create_router() -> Router:
     router = Router(name="menu")
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(PrivateChat())
     router.message.register(show_help, Command("help"))
     router.message.register(show_menu, Command("menu"))
     router.message.register(consult_command, Command("consult"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -11,6 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import ConsentChoice, LanguageChoice
+from bot.filters import PrivateChat
 from bot.keyboards import consent_keyboard, language_keyboard, menu_keyboard
 from bot.middlewares.locale import PENDING_LANGUAGE_KEY
 from bot.services.users import Profile, ProfileCache, give_consent, set_language
@@ -70,9 +71,7 @@ async def language_chosen(
         await callback.answer()
         if profile is not None and profile.consent_current:
             await callback.message.answer(
-                _("Done: I will speak {language}.").format(
-                    language=language_name(code)
-                ),
+                _("Done: I will speak {language}.").format(language=language_name(code)),
                 reply_markup=menu_keyboard(),
             )
         else:
@@ -110,7 +109,7 @@ async def consent_chosen(
 
 def create_router() -> Router:
     router = Router(name="onboarding")
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(PrivateChat())
     router.message.register(start, CommandStart())
     router.message.register(choose_language_command, Command("lang", "language"))
     router.callback_query.register(language_chosen, LanguageChoice.filter())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -10,6 +10,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import DeleteData
+from bot.filters import PrivateChat
 from bot.keyboards import delete_keyboard, privacy_keyboard
 from bot.services.questions import QuestionRecorder
 from bot.services.users import Profile, ProfileCache, delete_user_data
@@ -82,7 +83,7 @@ async def delete_chosen(
 
 def create_router() -> Router:
     router = Router(name="privacy")
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(PrivateChat())
     router.message.register(show_privacy, Command("privacy"))
     router.callback_query.register(delete_chosen, DeleteData.filter())
     return router
