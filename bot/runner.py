@@ -13,6 +13,7 @@ from bot.config import KNOWLEDGE_BASE_DIR, Settings
 from bot.db.migrate import upgrade
 from bot.factory import App, create_app, create_bot, create_dispatcher, register_commands
 from bot.services.knowledge import count_entries, import_items
+from bot.services.users import purge_inactive
 from knowledge_base.loader import load_paths
 
 log = logging.getLogger(__name__)
@@ -45,16 +46,34 @@ async def _report_nlu(app: App) -> None:
         )
 
 
+RETENTION_CHECK_EVERY = 6 * 3600
+
+
+async def enforce_retention(app: App) -> None:
+    """Delete students inactive for RETENTION_DAYS now and every few hours."""
+    while True:
+        try:
+            async with app.session_factory() as session, session.begin():
+                deleted = await purge_inactive(session, app.settings.retention_days)
+            if deleted:
+                log.info("retention: deleted the data of %d inactive users", deleted)
+        except Exception:
+            log.exception("retention check failed; will retry")
+        await asyncio.sleep(RETENTION_CHECK_EVERY)
+
+
 async def run(settings: Settings) -> None:
     """Run the bot until interrupted."""
     if not settings.bot_token.get_secret_value():
         raise SystemExit("BOT_TOKEN is not set: put it in .env or the environment (see README).")
     app = create_app(settings)
     bot = create_bot(settings)
+    background: list[asyncio.Task[None]] = []
     try:
         await prepare_store(app)
         await _report_nlu(app)
         app.recorder.start()
+        background.append(asyncio.create_task(enforce_retention(app), name="retention"))
         dp = create_dispatcher(app)
         await register_commands(bot, app.i18n, settings.default_language)
         if settings.webhook_url:
@@ -66,6 +85,8 @@ async def run(settings: Settings) -> None:
                 log.warning("deleteWebhook failed (%s); polling anyway", exc)
             await dp.start_polling(bot, handle_signals=True)
     finally:
+        for task in background:
+            task.cancel()
         await app.aclose()
         await bot.session.close()
 

@@ -71,3 +71,26 @@ async def test_privacy_tells_whether_anything_is_stored(student: ChatDriver) -> 
     await student.send_command("/privacy")
     assert student.last_text() != before
     assert looks_kazakh(student.last_text())
+
+
+async def test_retention_deletes_only_long_inactive_students(
+    student: ChatDriver, other_student: ChatDriver, app: App
+) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from bot.db.models import utcnow
+    from bot.services.users import purge_inactive
+
+    for driver, label in ((student, "Қазақша"), (other_student, "Русский")):
+        await driver.send_command("/start")
+        await driver.click(label)
+        await driver.click("✅")
+    async with app.session_factory() as session, session.begin():
+        await session.execute(
+            update(User).where(User.id == student.user.id).values(last_seen_at=utcnow() - timedelta(days=400))
+        )
+        assert await purge_inactive(session, 365) == 1
+    assert await rows(app, User, student.user.id) == 0
+    assert await rows(app, User, other_student.user.id) == 1

@@ -121,3 +121,12 @@ async def delete_user_data(session: AsyncSession, user_id: int) -> bool:
     await session.execute(delete(User).where(User.id == user_id))
     await session.flush()
     return existed
+
+
+async def purge_inactive(session: AsyncSession, retention_days: int) -> int:
+    """Delete the data of users inactive for `retention_days`; returns how many were deleted."""
+    cutoff = utcnow() - timedelta(days=retention_days)
+    stale = (await session.scalars(select(User.id).where(User.last_seen_at < cutoff))).all()
+    for user_id in stale:
+        await delete_user_data(session, user_id)
+    return len(stale)
