@@ -167,3 +167,18 @@ async def test_recorded_questions_survive_shutdown(student: ChatDriver, app: App
         rows = (await session.scalars(select(QuestionLog))).all()
     assert [r.text for r in rows] == ["вопрос про что-то совсем непонятное"]
     await asyncio.sleep(0)
+
+
+async def test_shown_counter_counts_each_answer(student: ChatDriver, other_student: ChatDriver, app: App) -> None:
+    await student.send("Наурыз қашан?")
+    await other_student.send("когда наурыз")
+    await student.send("мемлекеттік тіл")
+    await app.recorder.flush()
+    await student.send("nauryz qashan")
+    await app.recorder.flush()
+    async with app.session_factory() as session:
+        shown = {s.entry_pk: s.shown for s in (await session.scalars(select(FaqEntryStats))).all()}
+    nauryz = app.kb.by_slug("nauryz-dates")
+    language = app.kb.by_slug("state-language")
+    assert nauryz is not None and language is not None
+    assert shown == {nauryz.pk: 3, language.pk: 1}

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Integer, bindparam, insert, literal, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import FaqEntry, FaqEntryStats, QuestionLog, utcnow
@@ -109,8 +111,9 @@ class QuestionRecorder:
             try:
                 async with self._session_factory() as session, session.begin():
                     if records:
+                        # Core executemany: the ORM's bulk path costs far more per row.
                         await session.execute(
-                            insert(QuestionLog),
+                            insert(QuestionLog.__table__),
                             [
                                 {
                                     "created_at": r.created_at,
@@ -147,19 +150,17 @@ class QuestionRecorder:
 
 
 async def _add_shown(session: AsyncSession, shown: Counter[int]) -> None:
-    existing = {
-        s.entry_pk: s
-        for s in (
-            await session.scalars(select(FaqEntryStats).where(FaqEntryStats.entry_pk.in_(shown)))
-        ).all()
-    }
-    # An entry may have been deleted since it was shown.
-    alive = set((await session.scalars(select(FaqEntry.pk).where(FaqEntry.pk.in_(shown)))).all())
+    """Add to the "shown" counters in one statement per batch (an upsert on both dialects)."""
+    insert_fn = postgresql_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    table = FaqEntryStats.__table__
+    # Entries deleted since they were shown are skipped by the join.
+    rows = select(
+        FaqEntry.pk, bindparam("count", type_=Integer), literal(0), literal(0)
+    ).where(FaqEntry.pk == bindparam("pk", type_=Integer))
+    statement = insert_fn(table).from_select(["entry_pk", "shown", "helpful", "not_helpful"], rows)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.entry_pk],
+        set_={"shown": table.c.shown + statement.excluded.shown},
+    )
     for pk, count in shown.items():
-        if pk not in alive:
-            continue
-        stats = existing.get(pk)
-        if stats is None:
-            session.add(FaqEntryStats(entry_pk=pk, shown=count, helpful=0, not_helpful=0))
-        else:
-            stats.shown += count
+        await session.execute(statement, {"pk": pk, "count": count})
