@@ -134,3 +134,31 @@ async def test_database_unavailable_reported_and_bot_keeps_running(
     await student.send_command("/help")
     assert student.texts(), "the bot still answers after the failure"
     assert stat.S_ISREG(blocker.stat().st_mode)
+
+
+async def test_read_only_database_write_fails_cleanly(
+    settings: Settings, app: App, recording: RecordingSession, bot: Bot
+) -> None:
+    """The store opens but refuses writes (as an unwritable file does): the user is told, the
+    bot keeps answering, and the question log keeps its records until it can write them."""
+    path = settings.database_url.split("///", 1)[1]
+    read_only = settings.model_copy(
+        update={"database_url": f"sqlite+aiosqlite:///file:{path}?mode=ro&uri=true"}
+    )
+    ro_app = create_app(read_only, nlu=RuleNlu())  # type: ignore[arg-type]
+    await ro_app.kb.reload(ro_app.session_factory)
+    dp = create_dispatcher(ro_app)
+    student = ChatDriver(dp, bot, recording, user_id=7003, language_code="ru")
+    await student.send_command("/start")
+    await student.click("Русский")
+    await student.click("✅")  # storing the consent fails
+    assert looks_russian(student.last_text())
+    assert "✅" not in " ".join(student.texts())
+    await student.send("когда наурыз")
+    assert "21–23" in student.last_text(), "answers still come from the loaded knowledge base"
+    with pytest.raises(Exception, match="readonly"):
+        await ro_app.recorder.flush()
+    assert ro_app.recorder.pending == 1, "the question is kept for the next write"
+    async with app.session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(User)) == 0
+    await ro_app.aclose()  # logs what it could not write instead of raising

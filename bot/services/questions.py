@@ -146,7 +146,13 @@ class QuestionRecorder:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        await self.flush()
+        try:
+            await self.flush()
+        except Exception:
+            # Last resort, so that no question is lost: the records go to the log.
+            log.exception("could not write %d question-log records at shutdown", len(self._records))
+            for record in self._records:
+                log.error("unsaved question-log record: %r", record)
 
 
 async def _add_shown(session: AsyncSession, shown: Counter[int]) -> None:
