@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from nlu.rules import FALLBACK_INTENT, NluResult, rule_based_parse
+from nlu.rules import FALLBACK_INTENT, NluResult, language_code, rule_based_parse
 
 __all__ = ["FALLBACK_INTENT", "MAX_TEXT_LENGTH", "NluClient", "NluResult"]
 
@@ -71,6 +71,23 @@ def _shifted(entity: dict[str, Any], shift: int) -> dict[str, Any]:
     return entity
 
 
+def _entities(items: list[Any], shift: int) -> list[dict[str, Any]]:
+    entities = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        entity = _shifted(item, shift)
+        if entity.get("entity") == "language":
+            # The contract is kk|ru; a spelling the synonym table missed is resolved here,
+            # and a value that names no language is dropped rather than passed on.
+            code = language_code(str(entity.get("value", "")))
+            if code is None:
+                continue
+            entity["value"] = code
+        entities.append(entity)
+    return entities
+
+
 def _result_from_rasa(text: str, payload: Any, shift: int = 0) -> NluResult:
     if not isinstance(payload, dict):
         raise _BadResponse("the answer is not a JSON object")
@@ -97,7 +114,7 @@ def _result_from_rasa(text: str, payload: Any, shift: int = 0) -> NluResult:
     return NluResult(
         intent=name,
         confidence=confidence,
-        entities=[_shifted(item, shift) for item in entities if isinstance(item, dict)],
+        entities=_entities(entities, shift),
         ranking=ranking,
         degraded=False,
         text=text,

@@ -63,7 +63,7 @@ def _venv_program(name: str) -> Path:
     if not program.is_file():
         raise RasaNotInstalledError(
             f"{program} not found: the Rasa virtualenv is missing or incomplete. "
-            "Create it with `make setup` (which runs scripts/setup-nlu.sh), or point NLU_VENV "
+            "Create it with scripts/setup.sh (Python 3.10 + rasa==3.6.21), or point NLU_VENV "
             "at an existing one; see README."
         )
     return program

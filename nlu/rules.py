@@ -14,13 +14,12 @@ than showing help numbers to someone who did not need them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from nlu.normalize import normalize_word
 
-__all__ = ["FALLBACK_INTENT", "NluResult", "rule_based_parse"]
+__all__ = ["FALLBACK_INTENT", "NluResult", "language_code", "rule_based_parse"]
 
 FALLBACK_INTENT = "nlu_fallback"
 
@@ -77,28 +76,50 @@ class _Word:
     end: int
 
 
-def _words(text: str) -> list[_Word]:
-    return [_Word(normalize_word(m.group(0)), m.start(), m.end()) for m in _WORD_RE.finditer(text)]
+class _Message:
+    """The folded words of a message, with the questions the rules ask about them."""
 
+    def __init__(self, text: str) -> None:
+        self.words = [
+            _Word(normalize_word(m.group(0)), m.start(), m.end()) for m in _WORD_RE.finditer(text)
+        ]
+        self.count = len(self.words)
+        self.is_question = "?" in text
+        self._padded = " " + " ".join(word.text for word in self.words) + " "
 
-def _has_stem(words: Iterable[_Word], stems: Iterable[str]) -> bool:
-    stems = tuple(stems)
-    return any(word.text.startswith(stems) for word in words)
+    def has(self, stems: tuple[str, ...]) -> bool:
+        """Whether some word starts with one of ``stems``."""
+        return any(word.text.startswith(stems) for word in self.words)
 
+    def has_word(self, vocabulary: frozenset[str]) -> bool:
+        """Whether some word is exactly one of ``vocabulary``."""
+        return any(word.text in vocabulary for word in self.words)
 
-def _has_word(words: Iterable[_Word], vocabulary: frozenset[str]) -> bool:
-    return any(word.text in vocabulary for word in words)
+    def has_phrase(self, phrases: tuple[str, ...]) -> bool:
+        """Whether one of ``phrases`` (folded words separated by spaces) occurs."""
+        return any(f" {phrase} " in self._padded for phrase in phrases)
 
+    def starts_with(self, vocabulary: frozenset[str]) -> bool:
+        """Whether the first word is one of ``vocabulary``."""
+        return bool(self.words) and self.words[0].text in vocabulary
 
-def _has_phrase(folded: str, phrases: Iterable[str]) -> bool:
-    padded = f" {folded} "
-    return any(f" {phrase} " in padded for phrase in phrases)
+    def covered(
+        self, vocabulary: frozenset[str], stems: tuple[str, ...], phrases: tuple[str, ...]
+    ) -> int:
+        """How many words belong to ``vocabulary``, start with ``stems`` or form ``phrases``."""
+        count = sum(
+            1
+            for word in self.words
+            if word.text in vocabulary or (stems and word.text.startswith(stems))
+        )
+        count += sum(len(p.split()) for p in phrases if f" {p} " in self._padded)
+        return count
 
 
 # Discrimination, insults, threats, fights, beatings, bullying, harassment (kk and ru).
 # Prefixes are chosen so that everyday words do not start with them: not "ур" (урок), not
 # "саба" (сабак, a lesson), not "бил" (билет).
-_INCIDENT_STEMS = (
+_INCIDENT = (
     # Kazakh
     "кемсит",  # кемсіту: discriminate
     "корла",  # қорлау: insult, humiliate
@@ -118,15 +139,19 @@ _INCIDENT_STEMS = (
     "тобелес",  # төбелес: fight
     "сокты",  # соқты: hit
     "согып",
+    "соккы",  # соққы: blow
     "сабад",  # сабады: beat up
     "сабап",
     "сабаган",
     "сабай",
+    "шабуыл",  # attack
+    "шабуйл",
     "зорлык",  # зорлық: violence
     "зорла",
     "кудала",  # қудалау: persecute
     "кысым",  # қысым: pressure
     "жабирл",  # жәбірлеу: oppress
+    "шеттет",  # шеттету: ostracise
     "ошпенди",  # өшпенділік: hatred
     "ултшыл",  # ұлтшыл: nationalist (нәсілшіл, racist, is covered by "насил" below)
     "жанжал",  # conflict, scandal
@@ -179,145 +204,183 @@ _INCIDENT_STEMS = (
     "харассмент",
 )
 
-_DELETE_VERBS = ("удал", "стер", "стир", "ошир", "жой", "уничтож")
-_DATA_NOUNS = ("данн", "аккаунт", "профил", "дерек", "малимет", "акпарат", "персонал")
-_FORGET_PHRASES = ("забудь меня", "забудьте меня", "мени умыт")
+# Deleting one's data: a strong verb with the data or "me", a weak one with the data only
+# («мені топтан шығарып тастады», "they threw me out of the group", is not a request).
+_DELETE_STRONG = ("удал", "стер", "стир", "сотр", "ошир", "жой", "уничтож")
+_DELETE_WEAK = ("таста", "тазала", "очист")
+_DATA = ("данн", "аккаунт", "профил", "дерек", "малимет", "акпарат", "персонал", "информац", "база")
+_ME = frozenset({"мени", "мен", "меня"})
+_FORGET = ("умыт", "забуд", "забыт")
+_WITHDRAW = ("отозв", "отзов", "кайтар")
+_CONSENT = ("соглас", "келисим")
 
-_MY_WORDS = frozenset(
-    {"мои", "моя", "моих", "мое", "мой", "моей", "моего", "моим", "менин", "статус"}
-)
-_REQUEST_STEMS = ("заявк", "обращен", "консульт", "запрос", "отиниш", "кенес", "сураныс", "сауал")
-_MY_REQUEST_OWN_STEMS = ("отинишим", "отиништерим", "кенесим", "кенестерим", "сауалдарым")
-
-_CONSULTATION_STEMS = (
+_MY = frozenset({"мои", "моя", "моих", "мое", "мой", "моей", "моего", "моим", "менин", "статус"})
+_REQUESTS = (
+    "заявк",
+    "обращен",
     "консульт",
+    "консул",  # Latin "konsultatsiia" loses the soft sign
+    "запрос",
+    "отиниш",
+    "отиним",
+    "кенес",
+    "сураныс",
+    "сауал",
+)
+# Kazakh says "my requests" with a possessive ending rather than a separate word.
+_OWN_REQUESTS = (
+    "отинишим",
+    "отиништерим",
+    "отинимим",
+    "отинимдерим",
+    "кенесим",
+    "кенестерим",
+    "сауалдарым",
+    "сураныстарым",
+    "консультациям",
+    "консультацияларым",
+    "консултатсиям",
+    "консултатсииам",
+    "заявкам",
+)
+
+_CONSULTATION = (
+    "консульт",
+    "консултац",
+    "консултатс",
     "кенес",  # кеңес: advice, consultation
+    "акылдас",  # ақылдасу: consult
     "куратор",
     "психолог",
     "маман",  # specialist
     "специалист",
 )
 
-_COURSE_STEMS = ("курс", "тренинг", "факультатив", "мастер")
-_EVENT_STEMS = (
+_COURSES = (
+    "курс",
+    "тренинг",
+    "факультатив",
+    "мастер",
+    "вебинар",
+    "учебн",
+    "методич",
+    "адистеме",  # әдістеме: methodology
+    "окулык",  # оқулық: textbook
+    "курал",  # оқу құралы: study aid
+    "материал",
+)
+_EVENTS = (
     "мероприят",
+    "мерприят",
     "событи",
     "шара",  # іс-шара: event
     "фестивал",
     "экскурс",
     "концерт",
     "афиш",
-    "мереке",  # holiday
-    "мадениет",  # мәдениет күні: culture day
 )
-_FEEDBACK_STEMS = ("отзыв", "пикир", "усыныс", "предложен", "жалоб", "оцен", "фидбек")
+_CLUB = ("клуб",)
+_MEETING = ("жиналыс", "кездесу", "встреч", "собира", "отырыс")
+_DAY = ("кун", "день", "дни", "дня")
+_CULTURE = ("мадениет", "культур")
 
-_KAZAKH_LANGUAGE_STEMS = ("казак", "казах")
-_RUSSIAN_LANGUAGE_STEMS = ("орыс", "русск")
+_FEEDBACK = (
+    "отзыв",
+    "отзыф",
+    "пикир",
+    "усыныс",
+    "предложен",
+    "жалоб",
+    "пожалова",
+    "оцен",
+    "фидбек",
+    "наразы",  # наразылық: discontent
+    "идея",
+    "улучш",
+    "жаксарт",  # жақсарту: improve
+)
+_FEEDBACK_PHRASES = ("кери байланыс", "обратная связь", "обратную связь")
+_RATE = ("бага",)  # баға қою: to rate
+_PUT = ("кой",)
+
+_KAZAKH_LANGUAGE = ("казак", "казах")
+_RUSSIAN_LANGUAGE = ("орыс", "русск")
 # "Казахстан" starts like "казах" but names the country, not the language.
-_COUNTRY_STEMS = ("казахстан", "казакстан")
-_SWITCH_STEMS = (
-    "тил",  # тіл: language
-    "язык",
+_COUNTRY = ("казахстан", "казакстан")
+_LANGUAGE_NOUN = ("тил", "язык")
+_SWITCH = (
     "ауыстыр",  # ауыстыру: change
     "ауйстыр",
+    "озгерт",  # өзгерту: change
+    "кошир",  # көшіру: move
+    "кошей",
     "переключ",
     "перейд",
     "перейти",
+    "перевед",
     "смен",
     "помен",
     "сойле",  # сөйлеу: speak
     "говор",
+    "общат",
+    "общай",
     "пиши",
     "отвеч",
     "жаз",  # жазу: write
 )
 
-_GREET_WORDS = frozenset(
-    {
-        "салем",
-        "салеметсиз",
-        "салеметсизбе",
-        "салеметсиздер",
-        "салам",
-        "армысыз",
-        "армысын",
-        "ассалаумагалейкум",
-        "ассаламуалейкум",
-        "привет",
-        "приветик",
-        "здравствуй",
-        "здравствуйте",
-        "здрасте",
-        "здрасьте",
-        "хай",
-        "хелло",
-        "хеллоу",
-        "хи",
-    }
+_HELP = (
+    "помощ",
+    "помог",
+    "помоч",
+    "комек",
+    "хелп",
+    "команд",
+    "умееш",
+    "инструкц",
+    "функци",
+    "мумкиндик",  # мүмкіндік: possibility
+    "возможност",
+    "меню",
+    "пайдалан",  # пайдалану: use
+    "пользова",
 )
-_GREET_PHRASES = (
-    "добрый день",
-    "добрый вечер",
-    "доброе утро",
-    "кайырлы кун",
-    "кайырлы тан",
-    "кайырлы кеш",
-)
-_GOODBYE_WORDS = frozenset(
-    {"пока", "прощай", "прощайте", "корискенше", "кездескенше", "бай", "гудбай"}
-)
-_GOODBYE_PHRASES = (
-    "до свидания",
-    "дос видания",
-    "до встречи",
-    "всего доброго",
-    "всего хорошего",
-    "спокойной ночи",
-    "сау бол",
-    "сау болыныз",
-    "сау болын",
-    "кош бол",
-    "кош сау",
-    "кайырлы тун",
-)
-_THANKS_STEMS = (
-    "рахмет",
-    "ракмет",
-    "спасибо",
-    "спасиб",
-    "спс",
-    "благодар",
-    "алгыс",
-    "тханк",
-    "сенк",
-)
-_HELP_STEMS = ("помощ", "помог", "помоч", "комек", "хелп", "команд", "умееш", "инструкц")
 _HELP_PHRASES = (
-    "не истей аласын",
-    "не истей аласыз",
+    "не истей",
+    "не истейтин",
+    "не келеди",
     "что ты можешь",
     "что ты умеешь",
-    "как пользоваться",
+    "что тут",
+    "что здесь",
+    "как работает",
+    "все работает",
+    "мунда не",
 )
-_BOT_WORDS = frozenset(
-    {"бот", "робот", "человек", "адам", "живой", "ботсын", "адамсын", "ботпысын"}
-)
-_YOU_WORDS = frozenset({"ты", "вы", "сен", "сиз", "ботсын", "адамсын", "ботпысын", "сенбе"})
-_BOT_PHRASES = ("с кем я говорю", "киммен сойлесип", "кто ты", "кто вы", "сен кимсин", "сиз кимсиз")
 
-_AFFIRM_WORDS = frozenset(
+_BOTS = ("бот", "робот", "программ", "компьютер", "нейросет", "ботсын", "ботпы")
+_PEOPLE = ("адам", "человек", "живой", "живым", "тири")
+_QUESTION_PARTICLES = frozenset({"ма", "ме", "ба", "бе", "па", "пе", "ли", "мы", "ми"})
+_BOT_PHRASES = ("с кем я говорю", "киммен сойлесип", "кто ты", "кто вы", "сен кимсин", "сиз кимсиз")
+_YOU = frozenset({"ты", "вы", "сен", "сиз", "ботсын", "адамсын", "ботпысын", "сенбе"})
+
+_AFFIRM = frozenset(
     {
         "иа",
         "ия",
         "ие",
         "да",
+        "даа",
         "ага",
         "угу",
         "конечно",
+        "разумеется",
         "ок",
         "окей",
         "окай",
+        "ладно",
+        "хорошо",
+        "отлично",
         "верно",
         "точно",
         "правильно",
@@ -329,97 +392,233 @@ _AFFIRM_WORDS = frozenset(
         "арине",
         "жарайды",
         "болады",
+        "болсын",
+        "бопты",
+        "мейли",
         "макул",
+        "келисемин",
+        "келисемиз",
+        "солай",
+        "дал",
         "ес",
         "иес",
     }
 )
-_NEGATION_WORDS = frozenset({"нет", "неа", "не", "жок", "емес", "отмена", "но", "ноу", "ненадо"})
-_DENY_WORDS = _NEGATION_WORDS | frozenset(
-    {"надо", "нужно", "нужна", "керек", "кажет", "хочу", "спасибо", "рахмет", "отменить"}
+_NEGATION = frozenset(
+    {"нет", "неа", "нетушки", "жок", "ешкашан", "ешкандай", "отмена", "ноу", "ненадо"}
+)
+_DENY_WORDS = _NEGATION | frozenset(
+    {"не", "но", "надо", "нужно", "нужна", "керек", "кажет", "хочу", "спасибо", "рахмет", "емес"}
+)
+_DENY_STEMS = ("каламай", "келиспей", "токтат")
+_DENY_PHRASES = ("керек емес", "кажет емес", "олай емес", "дурыс емес", "кереги жок", "не надо")
+
+_THANKS = ("рахмет", "ракмет", "спасибо", "спасиб", "спс", "благодар", "алгыс", "тханк", "сенк")
+_GREET_STEMS = (
+    "салем",
+    "салам",
+    "армысы",
+    "ассалау",
+    "ассалам",
+    "привет",
+    "здравств",
+    "здраств",
+    "здрасьт",
+    "здрасте",
+    "хелло",
+    "хеллоу",
+    "калайсы",  # қалайсың: how are you
+)
+_GREET_WORDS = frozenset({"хай", "хи", "ку", "салют"})
+_GREET_PHRASES = (
+    "добрый день",
+    "добрый вечер",
+    "доброе утро",
+    "кайырлы кун",
+    "кайырлы тан",
+    "кайырлы кеш",
+    "как дела",
+    "аман есен",
+    "аман есенсин",
+    "аман есенсиз",
+)
+_GOODBYE_STEMS = ("пока", "прощ", "кориск", "кездеск")
+_GOODBYE_WORDS = frozenset(
+    {"бай", "гудбай", "кош", "шыктым", "кеттим", "кетемин", "пошла", "пошел", "ушла", "ушел"}
+)
+_GOODBYE_PHRASES = (
+    "до свидания",
+    "до свидани",
+    "дос видания",
+    "до встречи",
+    "до новых",
+    "до завтра",
+    "всего доброго",
+    "всего хорошего",
+    "спокойной ночи",
+    "сау бол",
+    "сау болыныз",
+    "сау болыныздар",
+    "сау болын",
+    "сау болындар",
+    "кош бол",
+    "кош сау",
+    "кайырлы тун",
+    "жаксы тун",
+    "тыныш уйыкта",
+    "жаксы демалыныз",
+    "келеси жолга дейин",
 )
 
-# Greetings, thanks and the like are only taken as such in a short message: a longer one
-# ("привет, где библиотека?") is a question, better served by the knowledge base.
-_SHORT = 4
+# Small talk counts as such only in a short message mostly made of it: "привет, подскажи где
+# деканат?" is a question for the knowledge base, "спасибо, помогли" is thanks.
+_SMALL_TALK_MAX_WORDS = 4
+_SMALL_TALK_EXTRA = 2
+_THANKS_MAX_WORDS = 7
 _HELP_MAX_WORDS = 6
+_BOT_MAX_WORDS = 8
 
 
-def _language_entity(words: list[_Word]) -> dict[str, Any] | None:
-    for word in words:
-        if word.text.startswith(_COUNTRY_STEMS):
-            continue
-        if word.text.startswith(_KAZAKH_LANGUAGE_STEMS):
-            value = "kk"
-        elif word.text.startswith(_RUSSIAN_LANGUAGE_STEMS):
-            value = "ru"
-        else:
-            continue
-        return {
-            "entity": "language",
-            "value": value,
-            "start": word.start,
-            "end": word.end,
-            "extractor": "rules",
-        }
+def _word_language(word: str) -> str | None:
+    if word.startswith(_COUNTRY):
+        return None
+    if word.startswith(_KAZAKH_LANGUAGE):
+        return "kk"
+    if word.startswith(_RUSSIAN_LANGUAGE):
+        return "ru"
     return None
 
 
-def _classify(words: list[_Word]) -> tuple[str, list[dict[str, Any]]]:
-    folded = " ".join(word.text for word in words)
-    count = len(words)
+def language_code(value: str) -> str | None:
+    """``kk`` or ``ru`` for a language as students name it («орысшаға», "kazakh"), else None."""
+    if value in ("kk", "ru"):
+        return value
+    for word in _Message(value).words:
+        code = _word_language(word.text)
+        if code is not None:
+            return code
+    return None
 
-    if _has_stem(words, _INCIDENT_STEMS):
+
+def _language_entity(message: _Message) -> dict[str, Any] | None:
+    for word in message.words:
+        value = _word_language(word.text)
+        if value is not None:
+            return {
+                "entity": "language",
+                "value": value,
+                "start": word.start,
+                "end": word.end,
+                "extractor": "rules",
+            }
+    return None
+
+
+def _wants_deletion(m: _Message) -> bool:
+    return (
+        (m.has(_DELETE_STRONG) and (m.has(_DATA) or m.has_word(_ME)))
+        or (m.has(_DELETE_WEAK) and m.has(_DATA))
+        or (m.has(_FORGET) and m.has_word(_ME))
+        or (m.has(_WITHDRAW) and m.has(_CONSENT))
+    )
+
+
+def _asks_for_own_requests(m: _Message) -> bool:
+    return (m.has_word(_MY) and m.has(_REQUESTS)) or m.has(_OWN_REQUESTS)
+
+
+def _is_feedback(m: _Message) -> bool:
+    return m.has(_FEEDBACK) or m.has_phrase(_FEEDBACK_PHRASES) or (m.has(_RATE) and m.has(_PUT))
+
+
+def _is_event(m: _Message) -> bool:
+    return (
+        m.has(_EVENTS)
+        or (m.has(_CLUB) and m.has(_MEETING))
+        or (m.has(_CULTURE) and m.has(_DAY) and not m.has(_CLUB))
+    )
+
+
+def _is_bot_challenge(m: _Message) -> bool:
+    if m.has_phrase(_BOT_PHRASES):
+        return True
+    if m.count > _BOT_MAX_WORDS:
+        return False
+    asks = m.is_question or m.has_word(_QUESTION_PARTICLES)
+    return (m.has(_BOTS) or m.has(_PEOPLE)) and (asks or m.has_word(_YOU))
+
+
+def _is_affirm(m: _Message) -> bool:
+    if m.has_word(_NEGATION) or m.has(_DENY_STEMS):
+        return False
+    return (m.count <= 3 and all(w.text in _AFFIRM for w in m.words)) or (
+        m.count <= 4 and m.starts_with(_AFFIRM) and not m.is_question
+    )
+
+
+def _is_deny(m: _Message) -> bool:
+    if m.count > 5:
+        return False
+    return (
+        (m.count <= 3 and m.has_word(_NEGATION) and all(w.text in _DENY_WORDS for w in m.words))
+        or m.starts_with(_NEGATION)
+        or m.has(_DENY_STEMS)
+        or m.has_phrase(_DENY_PHRASES)
+    )
+
+
+def _is_small_talk(
+    m: _Message, vocabulary: frozenset[str], stems: tuple[str, ...], phrases: tuple[str, ...]
+) -> bool:
+    if m.count > _SMALL_TALK_MAX_WORDS:
+        return False
+    covered = m.covered(vocabulary, stems, phrases)
+    return bool(covered) and m.count - covered <= _SMALL_TALK_EXTRA
+
+
+def _classify(m: _Message) -> tuple[str, list[dict[str, Any]]]:
+    # Order matters: the first matching rule wins, the most important first.
+    if m.has(_INCIDENT):
         return "report_incident", []
-    if (_has_stem(words, _DELETE_VERBS) and _has_stem(words, _DATA_NOUNS)) or _has_phrase(
-        folded, _FORGET_PHRASES
-    ):
+    if _wants_deletion(m):
         return "delete_my_data", []
-    if (_has_word(words, _MY_WORDS) and _has_stem(words, _REQUEST_STEMS)) or _has_stem(
-        words, _MY_REQUEST_OWN_STEMS
-    ):
+    if _asks_for_own_requests(m):
         return "my_requests", []
-    if _has_stem(words, _CONSULTATION_STEMS):
-        return "request_consultation", []
-    if _has_stem(words, _COURSE_STEMS):
-        return "courses", []
-    language = _language_entity(words)
-    if language is not None and (count <= 3 or _has_stem(words, _SWITCH_STEMS)):
-        return "change_language", [language]
-    if _has_stem(words, _EVENT_STEMS):
-        return "events", []
-    if _has_stem(words, _FEEDBACK_STEMS):
+    if _is_feedback(m):
         return "feedback", []
-    if _has_phrase(folded, _BOT_PHRASES) or (
-        count <= 6 and _has_word(words, _BOT_WORDS) and _has_word(words, _YOU_WORDS)
+    if m.has(_CONSULTATION):
+        return "request_consultation", []
+    if m.has(_COURSES):
+        return "courses", []
+    language = _language_entity(m)
+    short_request = m.count <= 4 and not m.is_question
+    if (language is not None and (short_request or m.has(_SWITCH))) or (
+        m.has(_LANGUAGE_NOUN) and m.has(_SWITCH)
     ):
-        return "bot_challenge", []
-    if count <= 3 and all(word.text in _AFFIRM_WORDS for word in words):
-        return "affirm", []
-    if (
-        count <= 3
-        and _has_word(words, _NEGATION_WORDS)
-        and all(word.text in _DENY_WORDS for word in words)
-    ):
+        return "change_language", [language] if language is not None else []
+    if _is_event(m):
+        return "events", []
+    if _is_deny(m):
         return "deny", []
-    if count <= _HELP_MAX_WORDS and (
-        _has_stem(words, _HELP_STEMS) or _has_phrase(folded, _HELP_PHRASES)
-    ):
+    if _is_affirm(m):
+        return "affirm", []
+    if m.has(_THANKS) and m.count <= _THANKS_MAX_WORDS and not m.is_question:
+        return "thanks", []
+    if m.count <= _HELP_MAX_WORDS and (m.has(_HELP) or m.has_phrase(_HELP_PHRASES)):
         return "help", []
-    if count <= _SHORT:
-        if _has_stem(words, _THANKS_STEMS):
-            return "thanks", []
-        if _has_word(words, _GOODBYE_WORDS) or _has_phrase(folded, _GOODBYE_PHRASES):
-            return "goodbye", []
-        if _has_word(words, _GREET_WORDS) or _has_phrase(folded, _GREET_PHRASES):
-            return "greet", []
+    if _is_bot_challenge(m):
+        return "bot_challenge", []
+    if _is_small_talk(m, _GOODBYE_WORDS, _GOODBYE_STEMS, _GOODBYE_PHRASES):
+        return "goodbye", []
+    if _is_small_talk(m, _GREET_WORDS, _GREET_STEMS, _GREET_PHRASES):
+        return "greet", []
     return "ask_faq", []
 
 
 def rule_based_parse(text: str) -> NluResult:
     """Understand ``text`` with keyword rules alone (used while Rasa is unreachable)."""
-    words = _words(text)
-    if not any(ch.isalpha() for word in words for ch in word.text):
+    message = _Message(text)
+    if not any(ch.isalpha() for word in message.words for ch in word.text):
         return NluResult(
             intent="out_of_scope",
             confidence=_RULE_CONFIDENCE,
@@ -427,7 +626,7 @@ def rule_based_parse(text: str) -> NluResult:
             degraded=True,
             text=text,
         )
-    intent, entities = _classify(words)
+    intent, entities = _classify(message)
     confidence = _FAQ_CONFIDENCE if intent == "ask_faq" else _RULE_CONFIDENCE
     ranking = [(intent, confidence)]
     if intent != "ask_faq":
