@@ -5,17 +5,21 @@ synonym in the training data (case aside). Kelisim's students write «орысш
 and «orysshaǵa» for the same thing, so this mapper keys its table by the words of the value
 after :mod:`nlu.normalize` folding: one annotated spelling covers every script variant.
 
-Besides Rasa, only the standard library and :mod:`nlu.normalize` may be imported here.
+Besides Rasa, only the standard library, :mod:`nlu.normalize` and this package may be
+imported here.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.extractors.entity_synonyms import EntitySynonymMapper
 
+import nlu.normalize
+from nlu.components import source_fingerprint
 from nlu.normalize import tokenize
 
 logger = logging.getLogger(__name__)
@@ -30,6 +34,11 @@ def synonym_key(value: Any) -> str:
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
 class NormalizingEntitySynonymMapper(EntitySynonymMapper):
     """Maps entity values to their synonyms whatever script or spelling variant they are in."""
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """Retrains (instead of reusing Rasa's cache) whenever the folding code changes."""
+        return source_fingerprint(nlu.normalize, sys.modules[__name__])
 
     def replace_synonyms(self, entities: list[dict[str, Any]]) -> None:
         """Replaces each entity value that has a known synonym by that synonym."""

@@ -5,12 +5,14 @@ Russian ones, Latin script, look-alike letters), so the featurizers never see th
 between «сәлеметсіз», «салеметсиз» and «salemetsiz». Token offsets always point into the
 original text: entity values are cut from what the student wrote, not from the folded form.
 
-Besides Rasa, only the standard library and :mod:`nlu.normalize` may be imported here.
+Besides Rasa, only the standard library, :mod:`nlu.normalize` and this package may be
+imported here.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext
@@ -20,16 +22,23 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
+import nlu.normalize
+from nlu.components import source_fingerprint
 from nlu.normalize import normalize_word
 
 # Letters and digits, with apostrophes allowed inside a word: the same notion of a word as
 # nlu.normalize.tokenize, so Latin spellings such as "sa'lem" stay one token and fold alike.
-_WORD_RE = re.compile(r"[^\W_]+(?:['’ʼ`][^\W_]+)*")
+_WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class NormalizingTokenizer(Tokenizer):
     """Splits text into words and folds each one to Kelisim's normalised spelling."""
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """Retrains (instead of reusing Rasa's cache) whenever the folding code changes."""
+        return source_fingerprint(nlu.normalize, sys.modules[__name__])
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
