@@ -126,11 +126,16 @@ def _transliterate_latin(word: str) -> str:
                 break
         else:
             ch = word[i]
+            prev = word[i - 1] if i > 0 else ""
+            next_vowel = i + 1 < n and word[i + 1] in _VOWELS_LATIN
             if ch == "y":
-                # "y" after a vowel closes a syllable (qalay → қалай); elsewhere it is ы.
-                prev_vowel = i > 0 and word[i - 1] in _VOWELS_LATIN
-                next_vowel = i + 1 < n and word[i + 1] in _VOWELS_LATIN
-                out.append("й" if prev_vowel and not next_vowel else "ы")
+                # "y" after a vowel closes a syllable (qalay → қалай), except after "u", where
+                # chat Latin writes уы (shabuyl → шабуыл); elsewhere it is ы.
+                closes = prev in _VOWELS_LATIN and prev != "u" and not next_vowel
+                out.append("й" if closes and out[-1] != "й" else "ы")
+            elif ch == "i" and prev and prev in "aeou" and (not next_vowel or word[i + 1] == "y"):
+                # Chat Latin writes й as "i" after a vowel: qaida → қайда, aitu → айту.
+                out.append("й")
             else:
                 out.append(_LATIN_SINGLE.get(ch, ch))
             i += 1
