@@ -186,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="db_command", required=True, metavar="COMMAND"
     )
     p = db.add_parser("upgrade", help="apply database migrations (DATABASE_URL)")
-    p.add_argument("revision", nargs="?", default="head")
+    p.add_argument("revision", nargs="?", default="heads")
     p.set_defaults(func=cmd_db_upgrade)
 
     kb = commands.add_parser("kb", help="knowledge base commands").add_subparsers(

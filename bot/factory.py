@@ -23,10 +23,12 @@ from bot.db.engine import create_engine, create_session_factory
 from bot.i18n import create_i18n
 from bot.middlewares.database import DbSessionMiddleware
 from bot.middlewares.locale import LocaleMiddleware, language_from_code
+from bot.middlewares.roles import RolesMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.routers import create_routers
 from bot.services.knowledge import KnowledgeBase
 from bot.services.questions import QuestionRecorder
+from bot.services.roles import RoleDirectory
 from bot.services.users import ProfileCache
 from bot.texts import N_
 from nlu.client import NluClient
@@ -45,6 +47,7 @@ class App:
     nlu: NluClient
     kb: KnowledgeBase
     recorder: QuestionRecorder
+    roles: RoleDirectory
     profiles: ProfileCache = field(default_factory=ProfileCache)
 
     async def aclose(self) -> None:
@@ -64,6 +67,7 @@ def create_app(settings: Settings, *, nlu: NluClient | None = None) -> App:
         nlu=nlu or NluClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout),
         kb=KnowledgeBase(),
         recorder=QuestionRecorder(session_factory, flush_interval=settings.log_flush_interval),
+        roles=RoleDirectory(session_factory, settings.admin_ids, settings.curator_ids),
     )
 
 
@@ -85,14 +89,17 @@ def create_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatche
         kb=app.kb,
         recorder=app.recorder,
         profiles=app.profiles,
+        roles=app.roles,
         session_factory=app.session_factory,
     )
     locale = LocaleMiddleware(app.i18n, app.profiles)
     throttling = ThrottlingMiddleware(app.settings.throttle_burst, app.settings.throttle_window)
+    roles = RolesMiddleware(app.roles)
     for observer in (dp.message, dp.callback_query):
         observer.outer_middleware(DbSessionMiddleware(app.session_factory))
         observer.outer_middleware(locale)
         observer.outer_middleware(throttling)
+        observer.outer_middleware(roles)
     dp.include_routers(*create_routers())
     dp.errors.register(_make_error_handler(app))
     return dp

@@ -24,3 +24,18 @@ class CommandText(Filter):
 
     async def __call__(self, message: Message) -> bool:
         return message.text is not None and message.text.startswith("/")
+
+
+class HasRole(Filter):
+    """Passes for admins (role "admin") or curators (role "curator"); admins also pass as
+    curators, since they supervise the curators' work."""
+
+    def __init__(self, role: str) -> None:
+        self.role = role
+
+    async def __call__(
+        self, event: object, is_admin: bool = False, is_curator: bool = False
+    ) -> bool:
+        if self.role == "admin":
+            return is_admin
+        return is_curator or is_admin

@@ -83,9 +83,19 @@ def dp(app: App) -> Dispatcher:
 
 @pytest.fixture
 def student(dp: Dispatcher, bot: Bot, recording: RecordingSession) -> ChatDriver:
-    return ChatDriver(dp, bot, recording, user_id=STUDENT_ID, first_name="Aigerim", username="aigerim_s", language_code="kk")
+    return ChatDriver(
+        dp,
+        bot,
+        recording,
+        user_id=STUDENT_ID,
+        first_name="Aigerim",
+        username="aigerim_s",
+        language_code="kk",
+    )
 
 
 @pytest.fixture
 def other_student(dp: Dispatcher, bot: Bot, recording: RecordingSession) -> ChatDriver:
-    return ChatDriver(dp, bot, recording, user_id=OTHER_STUDENT_ID, first_name="Ivan", language_code="ru")
+    return ChatDriver(
+        dp, bot, recording, user_id=OTHER_STUDENT_ID, first_name="Ivan", language_code="ru"
+    )

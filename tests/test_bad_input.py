@@ -60,7 +60,9 @@ async def test_unknown_command(student: ChatDriver) -> None:
     assert looks_kazakh(student.last_text())
 
 
-async def test_html_in_user_text_is_escaped_in_replies(other_student: ChatDriver, nlu: RuleNlu) -> None:
+async def test_html_in_user_text_is_escaped_in_replies(
+    other_student: ChatDriver, nlu: RuleNlu
+) -> None:
     text = "<b>что</b> & <script>"
     nlu.script(text, "nlu_fallback", 0.2)
     await other_student.send(text)
@@ -87,7 +89,14 @@ async def test_flood_throttled_with_single_notice_and_others_unaffected(
 
 async def test_stale_and_forged_buttons(student: ChatDriver, app: App) -> None:
     await student.send_command("/menu")
-    for data in ("faq:99999", "vote:99999:1", "lang:xx", "garbage", "menu:nonexistent", "erase:maybe"):
+    for data in (
+        "faq:99999",
+        "vote:99999:1",
+        "lang:xx",
+        "garbage",
+        "menu:nonexistent",
+        "erase:maybe",
+    ):
         await student.click_data(data)
         answer = student.callback_answer()
         assert answer.text, f"{data} left without an explanation"

@@ -16,10 +16,23 @@ KELISIM = str(Path(sys.executable).parent / "kelisim")
 SMALL_KB = ROOT / "tests" / "data" / "faq_small.yml"
 
 
-def kelisim(*args: str, db: Path, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{db}", "RASA_URL": "http://127.0.0.1:9"}
+def kelisim(
+    *args: str, db: Path, stdin: str | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{db}",
+        "RASA_URL": "http://127.0.0.1:9",
+    }
     return subprocess.run(
-        [KELISIM, *args], input=stdin, capture_output=True, text=True, env=env, cwd=cwd or db.parent, timeout=120, check=False
+        [KELISIM, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd or db.parent,
+        timeout=120,
+        check=False,
     )
 
 
@@ -30,8 +43,20 @@ def db(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize(
     "command",
-    [[], ["run"], ["console"], ["db", "upgrade"], ["kb", "validate"], ["kb", "import"], ["kb", "export"],
-     ["kb", "search"], ["nlu", "train"], ["nlu", "serve"], ["nlu", "parse"], ["nlu", "eval"]],
+    [
+        [],
+        ["run"],
+        ["console"],
+        ["db", "upgrade"],
+        ["kb", "validate"],
+        ["kb", "import"],
+        ["kb", "export"],
+        ["kb", "search"],
+        ["nlu", "train"],
+        ["nlu", "serve"],
+        ["nlu", "parse"],
+        ["nlu", "eval"],
+    ],
 )
 def test_every_command_has_help(command: list[str], db: Path) -> None:
     result = kelisim(*command, "--help", db=db)
@@ -50,10 +75,30 @@ def test_kb_validate_reports_every_problem_with_file_and_id(tmp_path: Path, db: 
     bad.write_text(
         yaml.safe_dump(
             [
-                {"id": "ok-entry", "category": "x", "question": {"kk": "а", "ru": "б"}, "answer": {"kk": "в", "ru": "г"}},
-                {"id": "no-russian", "category": "x", "question": {"kk": "а"}, "answer": {"kk": "в", "ru": "г"}},
-                {"id": "Bad Id!", "category": "x", "question": {"kk": "а", "ru": "б"}, "answer": {"kk": "в", "ru": "г"}},
-                {"id": "ok-entry", "category": "x", "question": {"kk": "а", "ru": "б"}, "answer": {"kk": "в", "ru": "г"}},
+                {
+                    "id": "ok-entry",
+                    "category": "x",
+                    "question": {"kk": "а", "ru": "б"},
+                    "answer": {"kk": "в", "ru": "г"},
+                },
+                {
+                    "id": "no-russian",
+                    "category": "x",
+                    "question": {"kk": "а"},
+                    "answer": {"kk": "в", "ru": "г"},
+                },
+                {
+                    "id": "Bad Id!",
+                    "category": "x",
+                    "question": {"kk": "а", "ru": "б"},
+                    "answer": {"kk": "в", "ru": "г"},
+                },
+                {
+                    "id": "ok-entry",
+                    "category": "x",
+                    "question": {"kk": "а", "ru": "б"},
+                    "answer": {"kk": "в", "ru": "г"},
+                },
             ],
             allow_unicode=True,
         ),
@@ -90,7 +135,15 @@ def test_kb_import_is_all_or_nothing_then_search_and_export(tmp_path: Path, db: 
     assert answer == {"id": "nauryz-dates", "score": answer["score"], "confident": True}
     assert 0 < answer["score"] <= 1
 
-    lines = kelisim("kb", "search", "-", "--lang", "ru", db=db, stdin="когда наурыз\nкак приготовить плов\n\nгосударственный язык\n")
+    lines = kelisim(
+        "kb",
+        "search",
+        "-",
+        "--lang",
+        "ru",
+        db=db,
+        stdin="когда наурыз\nкак приготовить плов\n\nгосударственный язык\n",
+    )
     rows = [json.loads(line) for line in lines.stdout.splitlines()]
     assert [r["id"] for r in rows] == ["nauryz-dates", None, None, "state-language"]
     assert rows[1]["confident"] is False

@@ -35,7 +35,10 @@ def test_compose_config_valid_and_wired() -> None:
     assert services["rasa"]["image"] == "rasa/rasa:3.6.21"
     assert services["rasa-train"]["image"] == "rasa/rasa:3.6.21"
     assert "train" in str(services["rasa-train"]["command"])
-    assert services["rasa"]["depends_on"]["rasa-train"]["condition"] == "service_completed_successfully"
+    assert (
+        services["rasa"]["depends_on"]["rasa-train"]["condition"]
+        == "service_completed_successfully"
+    )
     bot = services["bot"]
     assert bot["environment"]["RASA_URL"] == "http://rasa:5005"
     assert bot["environment"]["DATABASE_URL"].startswith("sqlite+aiosqlite:////data/")

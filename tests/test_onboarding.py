@@ -17,7 +17,9 @@ async def count_users(app: App) -> int:
         return int(await session.scalar(select(func.count()).select_from(User)) or 0)
 
 
-async def test_start_prefills_language_from_telegram(student: ChatDriver, other_student: ChatDriver) -> None:
+async def test_start_prefills_language_from_telegram(
+    student: ChatDriver, other_student: ChatDriver
+) -> None:
     await student.send_command("/start")
     assert student.buttons()[0].startswith("🇰🇿 Қазақша ✓")
     await other_student.send_command("/start")
@@ -62,7 +64,9 @@ async def test_lang_switches_language_of_every_reply(student: ChatDriver) -> Non
     await student.send_command("/help")
     assert looks_russian(student.last_text())
     await student.send_command("/menu")
-    assert all(looks_russian(label) or "🌐" in label or "❓" in label for label in student.buttons()[:1])
+    assert all(
+        looks_russian(label) or "🌐" in label or "❓" in label for label in student.buttons()[:1]
+    )
 
 
 async def test_commands_answer_at_any_time(student: ChatDriver) -> None:
@@ -81,6 +85,8 @@ async def test_commands_registered_per_language(app: App, bot, recording: Record
     assert looks_russian(" ".join(c.description for c in by_language["ru"].commands))
 
 
-async def test_bot_api_without_set_my_commands_is_not_fatal(app: App, bot, recording: RecordingSession) -> None:
+async def test_bot_api_without_set_my_commands_is_not_fatal(
+    app: App, bot, recording: RecordingSession
+) -> None:
     recording.fail_always(SetMyCommands, method_not_found)
     await register_commands(bot, app.i18n, "kk")  # must not raise

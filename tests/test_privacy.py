@@ -14,7 +14,10 @@ from tests.support import RuleNlu
 async def rows(app: App, model, user_id: int) -> int:  # type: ignore[no-untyped-def]
     async with app.session_factory() as session:
         column = model.id if model is User else model.user_id
-        return int(await session.scalar(select(func.count()).select_from(model).where(column == user_id)) or 0)
+        return int(
+            await session.scalar(select(func.count()).select_from(model).where(column == user_id))
+            or 0
+        )
 
 
 async def test_delete_my_data_asks_then_erases_everything_personal(
@@ -89,7 +92,9 @@ async def test_retention_deletes_only_long_inactive_students(
         await driver.click("✅")
     async with app.session_factory() as session, session.begin():
         await session.execute(
-            update(User).where(User.id == student.user.id).values(last_seen_at=utcnow() - timedelta(days=400))
+            update(User)
+            .where(User.id == student.user.id)
+            .values(last_seen_at=utcnow() - timedelta(days=400))
         )
         assert await purge_inactive(session, 365) == 1
     assert await rows(app, User, student.user.id) == 0

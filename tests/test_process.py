@@ -20,7 +20,9 @@ KELISIM = Path(sys.executable).parent / "kelisim"
 STUDENT = 60_001
 
 
-async def _start_bot(server: FakeBotAPIServer, tmp_path: Path, rasa_url: str) -> asyncio.subprocess.Process:
+async def _start_bot(
+    server: FakeBotAPIServer, tmp_path: Path, rasa_url: str
+) -> asyncio.subprocess.Process:
     env = {
         **os.environ,
         "BOT_TOKEN": "123456:TEST-TOKEN",

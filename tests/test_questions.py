@@ -47,7 +47,12 @@ async def test_answer_in_students_language_with_helpful_buttons(student: ChatDri
 
 
 async def test_same_question_in_every_script_finds_the_same_answer(student: ChatDriver) -> None:
-    for text in ("Мемлекеттік тіл қандай?", "мемлекеттик тил кандай", "memlekettik til qandai", "государственный язык казахстана"):
+    for text in (
+        "Мемлекеттік тіл қандай?",
+        "мемлекеттик тил кандай",
+        "memlekettik til qandai",
+        "государственный язык казахстана",
+    ):
         await student.send(text)
         assert "Конституция" in student.last_text(), text
 
@@ -71,7 +76,9 @@ async def test_not_helpful_offers_a_curator(student: ChatDriver) -> None:
     assert any("🧑‍🏫" in label for label in student.buttons())
 
 
-async def test_unsure_offers_did_you_mean_and_logs_it(student: ChatDriver, app: App, nlu: RuleNlu) -> None:
+async def test_unsure_offers_did_you_mean_and_logs_it(
+    student: ChatDriver, app: App, nlu: RuleNlu
+) -> None:
     text = "клуб и язык"
     nlu.script(text, "nlu_fallback", 0.3, ranking=[("ask_faq", 0.3)])
     await student.send(text)
@@ -86,7 +93,9 @@ async def test_unsure_offers_did_you_mean_and_logs_it(student: ChatDriver, app: 
     assert rows[-1].outcome == "suggested"
 
 
-async def test_nothing_fits_says_so_offers_curator_and_records(student: ChatDriver, app: App) -> None:
+async def test_nothing_fits_says_so_offers_curator_and_records(
+    student: ChatDriver, app: App
+) -> None:
     await consent(student, "Русский")
     await student.send("как оформить академический отпуск по болезни?")
     reply = student.last_text()
@@ -99,7 +108,9 @@ async def test_nothing_fits_says_so_offers_curator_and_records(student: ChatDriv
     assert row.intent and row.intent_confidence is not None
 
 
-async def test_question_before_consent_is_logged_without_identity(student: ChatDriver, app: App) -> None:
+async def test_question_before_consent_is_logged_without_identity(
+    student: ChatDriver, app: App
+) -> None:
     await student.send("как оформить академический отпуск?")
     row = (await logged(app))[-1]
     assert row.user_id is None
@@ -127,14 +138,18 @@ async def test_incident_gets_help_numbers_and_curator_offer_never_bare_faq(
     assert any("🧑‍🏫" in label for label in keyboard_labels(first_message))
 
 
-async def test_incident_is_second_guess_still_treated_as_incident(student: ChatDriver, nlu: RuleNlu) -> None:
+async def test_incident_is_second_guess_still_treated_as_incident(
+    student: ChatDriver, nlu: RuleNlu
+) -> None:
     text = "в общаге что-то странное про мою национальность"
     nlu.script(text, "nlu_fallback", 0.4, ranking=[("ask_faq", 0.4), ("report_incident", 0.35)])
     await student.send(text)
     assert "102" in student.texts()[0]
 
 
-async def test_long_small_talk_with_a_real_question_gets_the_answer(student: ChatDriver, nlu: RuleNlu) -> None:
+async def test_long_small_talk_with_a_real_question_gets_the_answer(
+    student: ChatDriver, nlu: RuleNlu
+) -> None:
     text = "Сәлем! Айтыңызшы, Наурыз мейрамы қашан тойланады?"
     nlu.script(text, "greet", 0.99)
     await student.send(text)
@@ -169,7 +184,9 @@ async def test_recorded_questions_survive_shutdown(student: ChatDriver, app: App
     await asyncio.sleep(0)
 
 
-async def test_shown_counter_counts_each_answer(student: ChatDriver, other_student: ChatDriver, app: App) -> None:
+async def test_shown_counter_counts_each_answer(
+    student: ChatDriver, other_student: ChatDriver, app: App
+) -> None:
     await student.send("Наурыз қашан?")
     await other_student.send("когда наурыз")
     await student.send("мемлекеттік тіл")

@@ -17,6 +17,9 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
-    """Apply migrations up to `revision` (blocking; call from a thread inside an event loop)."""
+def upgrade(database_url: str, revision: str = "heads") -> None:
+    """Apply migrations up to `revision` (blocking; call from a thread inside an event loop).
+
+    "heads" rather than "head": features may add migrations on separate branches.
+    """
     command.upgrade(alembic_config(database_url), revision)

@@ -122,3 +122,14 @@ class QuestionLog(Base):
     outcome: Mapped[str] = mapped_column(String(16), index=True)
     degraded: Mapped[bool] = mapped_column(Boolean, default=False)
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class StaffMember(Base):
+    """A curator or admin added from the bot (ADMIN_IDS and CURATOR_IDS come from settings)."""
+
+    __tablename__ = "staff"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+    added_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

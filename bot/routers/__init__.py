@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.routers import dialogue, fallback, menu, onboarding, privacy
+from bot.routers import dialogue, fallback, menu, onboarding, privacy, staff
 
 
 def create_routers() -> list[Router]:
@@ -13,6 +13,7 @@ def create_routers() -> list[Router]:
         onboarding.create_router(),
         privacy.create_router(),
         menu.create_router(),
+        staff.create_router(),
         dialogue.create_router(),
         fallback.create_router(),
     ]

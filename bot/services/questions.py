@@ -160,9 +160,9 @@ async def _add_shown(session: AsyncSession, shown: Counter[int]) -> None:
     insert_fn = postgresql_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     table = FaqEntryStats.__table__
     # Entries deleted since they were shown are skipped by the join.
-    rows = select(
-        FaqEntry.pk, bindparam("count", type_=Integer), literal(0), literal(0)
-    ).where(FaqEntry.pk == bindparam("pk", type_=Integer))
+    rows = select(FaqEntry.pk, bindparam("count", type_=Integer), literal(0), literal(0)).where(
+        FaqEntry.pk == bindparam("pk", type_=Integer)
+    )
     statement = insert_fn(table).from_select(["entry_pk", "shown", "helpful", "not_helpful"], rows)
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.entry_pk],
