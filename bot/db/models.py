@@ -72,6 +72,8 @@ class FaqEntry(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
+    # Set when an admin deletes the entry; the row is purged 30 days later, restorable until then.
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class FaqEntryStats(Base):
@@ -122,6 +124,8 @@ class QuestionLog(Base):
     outcome: Mapped[str] = mapped_column(String(16), index=True)
     degraded: Mapped[bool] = mapped_column(Boolean, default=False)
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # What an admin did with an unanswered question: added, attached or dismissed.
+    resolution: Mapped[str | None] = mapped_column(String(16))
 
 
 class StaffMember(Base):
@@ -133,3 +137,29 @@ class StaffMember(Base):
     role: Mapped[str] = mapped_column(String(16), primary_key=True)
     added_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class FaqEntryVersion(Base):
+    """One change of a knowledge-base entry: who, when, what changed, and the whole entry after."""
+
+    __tablename__ = "faq_entry_versions"
+    __table_args__ = (UniqueConstraint("entry_pk", "version", name="uq_faq_entry_versions_entry"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_pk: Mapped[int] = mapped_column(ForeignKey("faq_entries.pk", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16))
+    changed: Mapped[list[str]] = mapped_column(JSON, default=list)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    author_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class KbRevision(Base):
+    """A counter bumped by every knowledge-base change, so other bot replicas notice and reload."""
+
+    __tablename__ = "kb_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

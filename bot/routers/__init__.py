@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.routers import dialogue, fallback, menu, onboarding, privacy, staff
+from bot.routers import dialogue, fallback, kb, menu, onboarding, privacy, staff
 
 
 def create_routers() -> list[Router]:
@@ -14,6 +14,8 @@ def create_routers() -> list[Router]:
         privacy.create_router(),
         menu.create_router(),
         staff.create_router(),
+        kb.create_router(),
+        kb.create_refusal_router(),
         dialogue.create_router(),
         fallback.create_router(),
     ]

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from knowledge_base.search import FaqIndex, SearchResult
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.models import FaqEntry, FaqEntryStats, FaqFeedback
+from bot.db.models import FaqEntry, FaqEntryStats, FaqFeedback, utcnow
+from bot.services import kb_history
 from knowledge_base.schema import FaqItem
+from knowledge_base.search import FaqIndex, SearchResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,8 @@ class KnowledgeBase:
         self._entries: dict[int, Entry] = {}
         self._by_slug: dict[str, Entry] = {}
         self._index = FaqIndex()
+        # The store's kb_revision this content was loaded at (-1: never loaded).
+        self.revision = -1
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -83,8 +86,21 @@ class KnowledgeBase:
 
     async def reload(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         async with session_factory() as session:
-            rows = (await session.scalars(select(FaqEntry))).all()
+            revision = await kb_history.current_revision(session)
+            rows = (
+                await session.scalars(select(FaqEntry).where(FaqEntry.deleted_at.is_(None)))
+            ).all()
             self.load((row.pk, entry_to_item(row)) for row in rows)
+        self.revision = revision
+
+    async def refresh(self, session_factory: async_sessionmaker[AsyncSession]) -> bool:
+        """Reload if the store changed since the last load (one small query otherwise)."""
+        async with session_factory() as session:
+            revision = await kb_history.current_revision(session)
+        if revision == self.revision:
+            return False
+        await self.reload(session_factory)
+        return True
 
     def get(self, pk: int) -> Entry | None:
         return self._entries.get(pk)
@@ -101,39 +117,85 @@ class KnowledgeBase:
 
 
 async def import_items(
-    session: AsyncSession, items: Iterable[FaqItem], *, replace: bool = False
+    session: AsyncSession,
+    items: Iterable[FaqItem],
+    *,
+    replace: bool = False,
+    author_id: int | None = None,
 ) -> ImportSummary:
-    """Upsert `items` by id; with `replace`, entries absent from `items` are deleted."""
+    """Upsert `items` by id, recording a version of each change; with `replace`, entries absent
+    from `items` are deleted (restorable for 30 days, like a deletion from the bot)."""
     items = list(items)
     existing = {row.slug: row for row in (await session.scalars(select(FaqEntry))).all()}
     added = changed = unchanged = 0
+    new_rows: list[tuple[FaqEntry, FaqItem]] = []
     for item in items:
         row = existing.get(item.id)
         if row is None:
             row = FaqEntry(slug=item.id, version=1)
             _apply_item(row, item)
             session.add(row)
+            new_rows.append((row, item))
             added += 1
-        elif entry_to_item(row) == item:
+        elif row.deleted_at is not None:
+            old = entry_to_item(row)
+            _apply_item(row, item)
+            row.deleted_at = None
+            row.version += 1
+            kb_history.add_version(
+                session,
+                row,
+                item,
+                kb_history.UNDELETED,
+                kb_history.changed_fields(old, item),
+                author_id,
+            )
+            added += 1
+        elif (old := entry_to_item(row)) == item:
             unchanged += 1
         else:
             _apply_item(row, item)
             row.version += 1
+            kb_history.add_version(
+                session,
+                row,
+                item,
+                kb_history.IMPORTED,
+                kb_history.changed_fields(old, item),
+                author_id,
+            )
             changed += 1
     removed = 0
     if replace:
         keep = {item.id for item in items}
-        gone = [slug for slug in existing if slug not in keep]
-        if gone:
-            await session.execute(delete(FaqEntry).where(FaqEntry.slug.in_(gone)))
-        removed = len(gone)
+        now = utcnow()
+        for slug, row in existing.items():
+            if slug in keep or row.deleted_at is not None:
+                continue
+            row.deleted_at = now
+            row.version += 1
+            kb_history.add_version(
+                session, row, entry_to_item(row), kb_history.DELETED, [], author_id
+            )
+            removed += 1
+    await session.flush()
+    for row, item in new_rows:
+        kb_history.add_version(
+            session, row, item, kb_history.CREATED, kb_history.changed_fields(None, item), author_id
+        )
+    if added or changed or removed:
+        await kb_history.bump_revision(session)
     await session.flush()
     return ImportSummary(added, changed, unchanged, removed)
 
 
 async def export_items(session: AsyncSession) -> list[FaqItem]:
     rows = (
-        await session.scalars(select(FaqEntry).order_by(FaqEntry.category, FaqEntry.slug))
+        await session.scalars(
+            select(FaqEntry)
+            .where(FaqEntry.deleted_at.is_(None))
+            .order_by(FaqEntry.category, FaqEntry.slug)
+        )
     ).all()
     return [entry_to_item(row) for row in rows]
 
