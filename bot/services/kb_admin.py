@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+import yaml
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,7 +21,7 @@ from bot.db.models import FaqEntry, FaqEntryStats, utcnow
 from bot.services import kb_history
 from bot.services.knowledge import ImportSummary, _apply_item, entry_to_item
 from knowledge_base.loader import parse_document
-from knowledge_base.schema import LANGUAGES, FaqItem, KbProblem, is_slug
+from knowledge_base.schema import LANGUAGES, FaqItem, KbProblem, is_slug, item_from_dict
 from knowledge_base.search import FaqIndex
 
 # Telegram refuses a message longer than this (in UTF-16 code units).
@@ -522,12 +523,18 @@ def check_upload(content: bytes, source: str) -> UploadCheck:
     if len(content) > MAX_UPLOAD_BYTES:
         return UploadCheck([], [KbProblem(source, None, "is larger than 2 MB")])
     result = parse_document(content, source)
-    if result.problems:
-        return UploadCheck([], result.problems)
-    problems = [
-        KbProblem(source, item.id, message)
-        for item in result.items
-        for message in item_problems(item)
+    items = result.items
+    if result.problems and all(p.entry_id is not None for p in result.problems):
+        # The document is a readable list with bad entries: also check the good ones for what
+        # Telegram would refuse, so the admin gets every problem in one reply.
+        raw = yaml.safe_load(content)
+        items = [
+            item
+            for index, entry in enumerate(raw)
+            if (item := item_from_dict(entry, source, index)[0]) is not None
+        ]
+    problems = list(result.problems) + [
+        KbProblem(source, item.id, message) for item in items for message in item_problems(item)
     ]
     if problems:
         return UploadCheck([], problems)

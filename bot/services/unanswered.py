@@ -8,6 +8,7 @@ Kazakh suffixes and Russian endings do not split a group, and near-duplicates ar
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
@@ -53,6 +54,10 @@ def _similar(a: frozenset[str], b: frozenset[str]) -> bool:
     return len(a & b) / len(a | b) >= _SIMILAR
 
 
+def _wording(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
+
+
 def group_questions(rows: list[tuple[int, str, str]]) -> list[QuestionGroup]:
     """Group `(id, text, language)` rows; most frequent group first, then the most recent."""
     by_key: dict[frozenset[str], list[tuple[int, str, str]]] = defaultdict(list)
@@ -71,11 +76,12 @@ def group_questions(rows: list[tuple[int, str, str]]) -> list[QuestionGroup]:
             clusters.append((key, list(by_key[key])))
     groups = []
     for _key, members in clusters:
-        texts = Counter(text.strip() for _id, text, _lang in members)
-        newest = {text.strip(): row_id for row_id, text, _lang in sorted(members)}
-        ranked = sorted(texts, key=lambda t: (-texts[t], -newest[t]))
-        top = ranked[0]
-        representative = max(row_id for row_id, text, _lang in members if text.strip() == top)
+        # Texts differing only in case and punctuation are one wording; the newest spelling
+        # of each wording is shown.
+        texts = Counter(_wording(text) for _id, text, _lang in members)
+        newest = {_wording(text): (row_id, text.strip()) for row_id, text, _lang in sorted(members)}
+        ranked = sorted(texts, key=lambda t: (-texts[t], -newest[t][0]))
+        representative, top = newest[ranked[0]]
         language = next(lang for row_id, _text, lang in members if row_id == representative)
         groups.append(
             QuestionGroup(
@@ -83,7 +89,7 @@ def group_questions(rows: list[tuple[int, str, str]]) -> list[QuestionGroup]:
                 text=top,
                 language=language,
                 count=len(members),
-                variants=tuple(ranked[:4]),
+                variants=tuple(newest[w][1] for w in ranked[:4]),
                 row_ids=tuple(sorted(row_id for row_id, _t, _l in members)),
             )
         )
