@@ -12,6 +12,7 @@ from aiohttp import web
 from bot.config import KNOWLEDGE_BASE_DIR, Settings
 from bot.db.migrate import upgrade
 from bot.factory import App, create_app, create_bot, create_dispatcher, register_commands
+from bot.services.kb_admin import watch_store
 from bot.services.knowledge import count_entries, import_items
 from bot.services.users import purge_inactive
 from knowledge_base.loader import load_paths
@@ -74,6 +75,9 @@ async def run(settings: Settings) -> None:
         await _report_nlu(app)
         app.recorder.start()
         background.append(asyncio.create_task(enforce_retention(app), name="retention"))
+        background.append(
+            asyncio.create_task(watch_store(app.kb, app.session_factory), name="kb-watch")
+        )
         dp = create_dispatcher(app)
         await register_commands(bot, app.i18n, settings.default_language)
         if settings.webhook_url:

@@ -7,22 +7,27 @@ version it edited, and a change made meanwhile by someone else is refused with `
 
 from __future__ import annotations
 
+import asyncio
 import html
+import logging
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import yaml
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import FaqEntry, FaqEntryStats, utcnow
 from bot.services import kb_history
-from bot.services.knowledge import ImportSummary, _apply_item, entry_to_item
+from bot.services.knowledge import ImportSummary, KnowledgeBase, _apply_item, entry_to_item
 from knowledge_base.loader import parse_document
 from knowledge_base.schema import LANGUAGES, FaqItem, KbProblem, is_slug, item_from_dict
 from knowledge_base.search import FaqIndex
+
+log = logging.getLogger(__name__)
 
 # Telegram refuses a message longer than this (in UTF-16 code units).
 TELEGRAM_LIMIT = 4096
@@ -468,6 +473,31 @@ async def purge_deleted(session: AsyncSession, now: datetime | None = None) -> i
         delete(FaqEntry).where(FaqEntry.deleted_at.is_not(None), FaqEntry.deleted_at < cutoff)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def watch_store(
+    kb: KnowledgeBase,
+    session_factory: async_sessionmaker[AsyncSession],
+    *,
+    interval: float = 10.0,
+    purge_every: float = 3600.0,
+) -> None:
+    """Reload the search index when the store changed elsewhere (another replica, the CLI),
+    and purge entries deleted more than `RESTORE_DAYS` days ago. Runs until cancelled."""
+    last_purge = float("-inf")
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            if await kb.refresh(session_factory):
+                log.info("knowledge base changed in the store: %d published entries", len(kb))
+            if time.monotonic() - last_purge >= purge_every:
+                async with session_factory() as session, session.begin():
+                    purged = await purge_deleted(session)
+                last_purge = time.monotonic()
+                if purged:
+                    log.info("purged %d knowledge-base entries deleted long ago", purged)
+        except Exception:  # the store may be briefly unavailable; try again next round
+            log.exception("could not check the knowledge base for changes")
 
 
 # --- statistics ----------------------------------------------------------------------------------
