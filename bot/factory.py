@@ -26,6 +26,8 @@ from bot.middlewares.locale import LocaleMiddleware, language_from_code
 from bot.middlewares.roles import RolesMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.routers import create_routers
+from bot.scheduler import Planner
+from bot.services.consultations import OpenCases
 from bot.services.knowledge import KnowledgeBase
 from bot.services.questions import QuestionRecorder
 from bot.services.roles import RoleDirectory
@@ -49,8 +51,29 @@ class App:
     recorder: QuestionRecorder
     roles: RoleDirectory
     profiles: ProfileCache = field(default_factory=ProfileCache)
+    cases: OpenCases | None = None
+    planner: Planner | None = None
+
+    def __post_init__(self) -> None:
+        if self.cases is None:
+            self.cases = OpenCases(self.session_factory)
+        if self.planner is None:
+            self.planner = Planner(self.settings)
+
+    def start_scheduler(self, bot: Bot) -> None:
+        """Run scheduled work (surveys, reminders, SLA nudges) with `bot`."""
+        assert self.planner is not None and self.cases is not None
+        self.planner.start(
+            bot,
+            session_factory=self.session_factory,
+            i18n=self.i18n,
+            roles=self.roles,
+            cases=self.cases,
+        )
 
     async def aclose(self) -> None:
+        if self.planner is not None:
+            self.planner.shutdown()
         await self.recorder.aclose()
         await self.nlu.aclose()
         await self.engine.dispose()
@@ -91,6 +114,8 @@ def create_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatche
         profiles=app.profiles,
         roles=app.roles,
         session_factory=app.session_factory,
+        cases=app.cases,
+        planner=app.planner,
     )
     locale = LocaleMiddleware(app.i18n, app.profiles)
     throttling = ThrottlingMiddleware(app.settings.throttle_burst, app.settings.throttle_window)

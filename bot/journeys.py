@@ -1,28 +1,31 @@
 """Entry points shared by commands, menu buttons and recognised intents.
 
-Consultations, events and courses get their own journeys later; until then each entry point
-answers from the knowledge base and tells the student how to reach a curator, never a dead end.
+Consultations live in bot/routers/consultation.py; events and courses get their own journeys
+later, and until then answer from the knowledge base, never a dead end.
 """
 
 from __future__ import annotations
 
+from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration as html
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.consultation_keyboards import urgent_offer_keyboard
 from bot.keyboards import (
     answer_keyboard,
     curator_offer_keyboard,
-    menu_keyboard,
     suggestions_keyboard,
 )
+from bot.routers.consultation import remember_incident, show_my_requests, start_consultation
 from bot.services.knowledge import Entry, KnowledgeBase
+from bot.services.users import Profile
 from bot.texts import help_numbers, how_to_reach_curator
 
 # Knowledge-base categories that answer each entry point.
 EVENT_CATEGORIES = ("culture", "events", "club", "holidays")
 LEARNING_CATEGORIES = ("learning", "courses")
-CURATOR_QUERY = {"kk": "куратормен қалай байланысуға болады", "ru": "как связаться с куратором"}
 INCIDENT_QUERY = {
     "kk": "кемсітушілікке тап болсам қайда жүгінемін",
     "ru": "куда обращаться если столкнулся с дискриминацией",
@@ -50,20 +53,17 @@ def _entry_for(kb: KnowledgeBase, query: dict[str, str], language: str) -> Entry
     return kb.by_slug(best.id) if best else None
 
 
-async def consultation(message: Message, kb: KnowledgeBase, language: str) -> None:
-    entry = _entry_for(kb, CURATOR_QUERY, language)
-    text = how_to_reach_curator()
-    if entry is not None:
-        text = render_entry(entry, language) + "\n\n" + text
-    await message.answer(
-        text + "\n\n" + _("If something urgent is happening, call:") + "\n" + help_numbers(),
-        disable_web_page_preview=True,
-        reply_markup=menu_keyboard(),
-    )
+async def consultation(
+    message: Message, state: FSMContext, profile: Profile | None, session: AsyncSession
+) -> None:
+    """A request to a curator: area, questionnaire, anonymity, confirmation (consent first)."""
+    await start_consultation(message, state, profile, session)
 
 
-async def incident(message: Message, kb: KnowledgeBase, language: str) -> None:
-    """Never a bare FAQ answer: help numbers first, then where to turn and a curator."""
+async def incident(message: Message, kb: KnowledgeBase, language: str, state: FSMContext) -> None:
+    """Never a bare FAQ answer: help numbers first with an urgent curator offer, then where
+    to turn."""
+    await remember_incident(state, message)
     await message.answer(
         _(
             "I am sorry this happened. What you describe is serious, and you are not alone. "
@@ -72,7 +72,7 @@ async def incident(message: Message, kb: KnowledgeBase, language: str) -> None:
         )
         + "\n\n"
         + help_numbers(),
-        reply_markup=curator_offer_keyboard(),
+        reply_markup=urgent_offer_keyboard(),
     )
     entry = _entry_for(kb, INCIDENT_QUERY, language)
     if entry is not None:
@@ -117,8 +117,6 @@ async def courses(message: Message, kb: KnowledgeBase, language: str) -> None:
     )
 
 
-async def my_requests(message: Message, language: str) -> None:
-    await message.answer(
-        _("You have no consultations yet.") + "\n\n" + how_to_reach_curator(),
-        reply_markup=curator_offer_keyboard(),
-    )
+async def my_requests(message: Message, session: AsyncSession, user_id: int) -> None:
+    """/my: the student's consultations with their status."""
+    await show_my_requests(message, session, user_id)

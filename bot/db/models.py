@@ -163,3 +163,106 @@ class KbRevision(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     revision: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Consultation(Base):
+    """A student's request to a curator; a small state machine (see services/consultations).
+
+    When the student deletes their data, the row is kept anonymised: no student id, name,
+    answers or resolution text remain, only the area, urgency and timestamps for reports.
+    """
+
+    __tablename__ = "consultations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    student_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    # Set only for named consultations: a snapshot of what curators are allowed to see.
+    student_name: Mapped[str | None] = mapped_column(String(128))
+    student_username: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(2))
+    area: Mapped[str] = mapped_column(String(32), index=True)
+    answers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    curator_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    curator_name: Mapped[str | None] = mapped_column(String(128))
+    resolution: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    taken_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    first_reply_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Since when the student has been waiting for the assigned curator's reply (None: not).
+    awaiting_reply_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ConsultationEvent(Base):
+    """One transition of a consultation (opened, taken, closed, ...); reports read these."""
+
+    __tablename__ = "consultation_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(24), index=True)
+    # A curator or admin; never the student, so events stay anonymous.
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class ConsultationMessage(Base):
+    """A message in a consultation: the student's, the curator's, or a curator's internal note."""
+
+    __tablename__ = "consultation_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
+    sender: Mapped[str] = mapped_column(String(8))  # student | curator | note
+    author_id: Mapped[int | None] = mapped_column(BigInteger)  # the curator; None for students
+    kind: Mapped[str] = mapped_column(String(16))  # text | photo | document | voice
+    text: Mapped[str | None] = mapped_column(Text)
+    file_id: Mapped[str | None] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    delivered: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Where the bot delivered it, so a curator's reply to that message finds the consultation.
+    relay_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    relay_message_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+
+
+class ConsultationCard(Base):
+    """A card announcing a consultation in a curator's chat or the curators' group."""
+
+    __tablename__ = "consultation_cards"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+
+
+class FollowUpSurvey(Base):
+    """The survey after a closed consultation; credits the curator who closed it."""
+
+    __tablename__ = "follow_up_surveys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), unique=True
+    )
+    student_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    curator_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    language: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rating: Mapped[int | None] = mapped_column(Integer)
+    resolved: Mapped[bool | None] = mapped_column(Boolean)
+    comment: Mapped[str | None] = mapped_column(Text)

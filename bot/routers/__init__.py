@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.routers import dialogue, fallback, kb, menu, onboarding, privacy, staff
+from bot.routers import (
+    consultation,
+    curator,
+    dialogue,
+    fallback,
+    kb,
+    menu,
+    onboarding,
+    privacy,
+    staff,
+    stats,
+)
 
 
 def create_routers() -> list[Router]:
@@ -16,6 +27,9 @@ def create_routers() -> list[Router]:
         staff.create_router(),
         kb.create_router(),
         kb.create_refusal_router(),
+        consultation.create_router(),
+        curator.create_router(),
+        stats.create_router(),
         dialogue.create_router(),
         fallback.create_router(),
     ]

@@ -156,7 +156,7 @@ async def _act(
             await message.answer(small_talk_reply(decision.intent))
             return ROUTED
         case Action.INCIDENT:
-            await journeys.incident(message, kb, language)
+            await journeys.incident(message, kb, language, state)
             return ROUTED
         case Action.INTENT:
             await _routed_intent(
@@ -190,13 +190,14 @@ async def _routed_intent(
 ) -> None:
     match decision.intent:
         case "request_consultation":
-            await journeys.consultation(message, kb, language)
+            await journeys.consultation(message, state, profile, session)
         case "events":
             await journeys.events(message, kb, language)
         case "courses":
             await journeys.courses(message, kb, language)
         case "my_requests":
-            await journeys.my_requests(message, language)
+            assert message.from_user is not None
+            await journeys.my_requests(message, session, message.from_user.id)
         case "delete_my_data":
             await message.answer(
                 _(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import journeys
 from bot.callbacks import MenuItem
@@ -55,6 +57,8 @@ async def menu_item(
     kb: KnowledgeBase,
     language: str,
     profile: Profile | None,
+    state: FSMContext,
+    session: AsyncSession,
 ) -> None:
     message = callback.message
     if not isinstance(message, Message) or callback_data.item not in MENU_ITEMS:
@@ -65,15 +69,15 @@ async def menu_item(
         case "ask":
             await message.answer(_("Write your question in your own words, in Kazakh or Russian."))
         case "consult":
-            await journeys.consultation(message, kb, language)
+            await journeys.consultation(message, state, profile, session)
         case "incident":
-            await journeys.incident(message, kb, language)
+            await journeys.incident(message, kb, language, state)
         case "events":
             await journeys.events(message, kb, language)
         case "learn":
             await journeys.courses(message, kb, language)
         case "requests":
-            await journeys.my_requests(message, language)
+            await journeys.my_requests(message, session, callback.from_user.id)
         case "language":
             await message.answer(
                 _("Choose your language:"), reply_markup=language_keyboard(language)
@@ -84,8 +88,10 @@ async def menu_item(
             await ask_delete_confirmation(message, profile)
 
 
-async def consult_command(message: Message, kb: KnowledgeBase, language: str) -> None:
-    await journeys.consultation(message, kb, language)
+async def consult_command(
+    message: Message, state: FSMContext, profile: Profile | None, session: AsyncSession
+) -> None:
+    await journeys.consultation(message, state, profile, session)
 
 
 async def events_command(message: Message, kb: KnowledgeBase, language: str) -> None:
@@ -96,8 +102,9 @@ async def learn_command(message: Message, kb: KnowledgeBase, language: str) -> N
     await journeys.courses(message, kb, language)
 
 
-async def my_command(message: Message, language: str) -> None:
-    await journeys.my_requests(message, language)
+async def my_command(message: Message, session: AsyncSession) -> None:
+    assert message.from_user is not None
+    await journeys.my_requests(message, session, message.from_user.id)
 
 
 def create_router() -> Router:

@@ -12,6 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.callbacks import DeleteData
 from bot.filters import PrivateChat
 from bot.keyboards import delete_keyboard, privacy_keyboard
+from bot.scheduler import Planner
+from bot.services import consultations, surveys
+from bot.services.consultations import OpenCases
 from bot.services.questions import QuestionRecorder
 from bot.services.users import Profile, ProfileCache, delete_user_data
 
@@ -59,6 +62,8 @@ async def delete_chosen(
     state: FSMContext,
     profiles: ProfileCache,
     recorder: QuestionRecorder,
+    cases: OpenCases,
+    planner: Planner,
 ) -> None:
     message = callback.message
     if not callback_data.confirm:
@@ -68,6 +73,12 @@ async def delete_chosen(
         return
     user_id = callback.from_user.id
     await recorder.forget_user(user_id)
+    # Consultations are anonymised and their scheduled nudges and surveys cancelled.
+    for case in await consultations.anonymise_student(session, user_id):
+        planner.cancel_consultation(case)
+    for survey in await surveys.cancel_for_student(session, user_id):
+        planner.cancel_survey(survey)
+    cases.discard(user_id)
     await delete_user_data(session, user_id)
     profiles.forget(user_id)
     await state.clear()

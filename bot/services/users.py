@@ -116,6 +116,12 @@ async def set_language(session: AsyncSession, user_id: int, language: str) -> bo
 async def delete_user_data(session: AsyncSession, user_id: int) -> bool:
     """Delete everything stored about the user; aggregate counters stay. True if anything was kept."""
     existed = await session.scalar(select(User.id).where(User.id == user_id)) is not None
+    # Imported here: those services build on this module's tables, not the other way round.
+    from bot.services.consultations import anonymise_student
+    from bot.services.surveys import cancel_for_student
+
+    await anonymise_student(session, user_id)
+    await cancel_for_student(session, user_id)
     await session.execute(delete(QuestionLog).where(QuestionLog.user_id == user_id))
     await session.execute(delete(FaqFeedback).where(FaqFeedback.user_id == user_id))
     await session.execute(delete(User).where(User.id == user_id))

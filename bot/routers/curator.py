@@ -1,0 +1,557 @@
+"""Curators: take a consultation from its card, talk with the student through the bot, add
+internal notes, transfer, close; /queue and /mine. Everyone else is refused clearly."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, Filter, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.fsm.storage.base import BaseStorage, StorageKey
+from aiogram.types import CallbackQuery, Message, ReactionTypeEmoji
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.text_decorations import html_decoration as html
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.consultation_delivery import (
+    deliver_backlog,
+    is_blocked,
+    notify,
+    person_language,
+    refresh_cards,
+    send_content,
+    send_owner_panel,
+)
+from bot.consultation_keyboards import (
+    CaseAction,
+    TransferTo,
+    mine_keyboard,
+    queue_keyboard,
+    transfer_keyboard,
+)
+from bot.consultation_texts import (
+    card_text,
+    case_number,
+    curator_header,
+    duration_text,
+    history_text,
+    owner_line,
+    queue_line,
+)
+from bot.db.models import Consultation, User, utcnow
+from bot.filters import HasRole, PrivateChat
+from bot.routers.consultation import message_content
+from bot.scheduler import Planner
+from bot.services import consultations, surveys
+from bot.services.consultations import ConsultationRefused, OpenCases, Refusal
+from bot.services.roles import CURATOR, RoleDirectory
+
+log = logging.getLogger(__name__)
+
+FOCUS_KEY = "curator_case"
+PENDING_KEY = "curator_pending_case"
+CURATOR_COMMANDS = ("queue", "mine")
+
+
+class CuratorForm(StatesGroup):
+    note = State()
+    closing = State()
+
+
+def curators_only() -> str:
+    return _("This is for Kelisim curators only.")
+
+
+def refusal_text(refusal: ConsultationRefused) -> str:
+    consultation = refusal.consultation
+    case = case_number(consultation.id) if consultation else ""
+    match refusal.reason:
+        case Refusal.TAKEN:
+            return _("Consultation {case} has already been taken by {name}.").format(
+                case=case, name=(consultation.curator_name if consultation else None) or "—"
+            )
+        case Refusal.CLOSED:
+            return _("Consultation {case} is already closed.").format(case=case)
+        case Refusal.NOT_OWNER:
+            return _("Consultation {case} is not yours: take it first.").format(case=case)
+        case Refusal.SAME_CURATOR:
+            return _("You already have this consultation.")
+    return _("This consultation no longer exists.")
+
+
+def private_context(storage: BaseStorage, bot: Bot, user_id: int) -> FSMContext:
+    """The curator's state in their private chat with the bot, wherever they pressed."""
+    return FSMContext(storage, StorageKey(bot_id=bot.id, chat_id=user_id, user_id=user_id))
+
+
+class CuratorTarget(Filter):
+    """A curator's message meant for a student: a reply to a relayed message or card, or any
+    message while they are writing to a consultation. Passes `case` to the handler."""
+
+    async def __call__(
+        self, message: Message, state: FSMContext, session: AsyncSession, bot: Bot
+    ) -> bool | dict[str, int]:
+        if message.text is not None and message.text.startswith("/"):
+            return False  # commands keep their meaning; an unknown one is not for the student
+        replied = message.reply_to_message
+        if replied is not None and replied.from_user is not None and replied.from_user.id == bot.id:
+            case = await consultations.case_for_relayed(
+                session, message.chat.id, replied.message_id
+            )
+            if case is not None:
+                return {"case": case}
+        focus = (await state.get_data()).get(FOCUS_KEY)
+        return {"case": int(focus)} if focus else False
+
+
+# ----- /queue, /mine -----
+
+
+async def show_queue(message: Message, session: AsyncSession, language: str) -> None:
+    waiting = await consultations.waiting_queue(session)
+    if not waiting:
+        await message.answer(_("No consultations are waiting for a curator. 🎉"))
+        return
+    lines = ["<b>" + _("Waiting for a curator (urgent first, then oldest):") + "</b>"]
+    lines += [queue_line(c, language) for c in waiting]
+    await message.answer("\n".join(lines), reply_markup=queue_keyboard(c.id for c in waiting[:10]))
+
+
+async def show_mine(
+    message: Message, session: AsyncSession, state: FSMContext, language: str
+) -> None:
+    assert message.from_user is not None
+    mine = await consultations.curator_consultations(session, message.from_user.id)
+    if not mine:
+        await message.answer(_("You have no open consultations. /queue shows the waiting ones."))
+        return
+    focus = (await state.get_data()).get(FOCUS_KEY)
+    lines = ["<b>" + _("Your consultations:") + "</b>"]
+    for c in mine:
+        mark = " ✍️" if c.id == focus else ""
+        lines.append(queue_line(c, language) + mark)
+    lines += ["", _("Press a number to write to that student.")]
+    await message.answer("\n".join(lines), reply_markup=mine_keyboard(c.id for c in mine))
+
+
+async def refuse_command(message: Message) -> None:
+    await message.answer(curators_only())
+
+
+async def refuse_button(callback: CallbackQuery) -> None:
+    await callback.answer(curators_only(), show_alert=True)
+
+
+# ----- actions on a consultation -----
+
+
+async def case_action(
+    callback: CallbackQuery,
+    callback_data: CaseAction,
+    session: AsyncSession,
+    bot: Bot,
+    i18n: I18n,
+    settings: Settings,
+    roles: RoleDirectory,
+    planner: Planner,
+    fsm_storage: BaseStorage,
+    is_admin: bool,
+) -> None:
+    match callback_data.action:
+        case "take":
+            await _take(
+                callback, callback_data.case, session, bot, i18n, settings, planner, fsm_storage
+            )
+        case "write" | "note" | "close" | "history" | "transfer":
+            await _owner_action(callback, callback_data, session, bot, roles, fsm_storage, is_admin)
+        case _:
+            await callback.answer(_("This button is out of date."), show_alert=True)
+
+
+async def _take(
+    callback: CallbackQuery,
+    case: int,
+    session: AsyncSession,
+    bot: Bot,
+    i18n: I18n,
+    settings: Settings,
+    planner: Planner,
+    storage: BaseStorage,
+) -> None:
+    curator = callback.from_user
+    try:
+        consultation = await consultations.take(session, case, curator.id, curator.full_name)
+    except ConsultationRefused as refusal:
+        await callback.answer(refusal_text(refusal), show_alert=True)
+        return
+    planner.cancel_unclaimed(consultation.id)
+    planner.reply_timer(consultation.id, utcnow())
+    await callback.answer(_("Consultation {case} is yours.").format(case=case_number(case)))
+    await private_context(storage, bot, curator.id).update_data({FOCUS_KEY: consultation.id})
+    first = await consultations.first_student_text(session, consultation.id)
+    language = await person_language(session, curator.id, settings.default_language)
+    await send_owner_panel(
+        bot,
+        curator.id,
+        card_text(consultation, first, language, owner_line(consultation))
+        + "\n\n"
+        + _(
+            "Everything the student writes comes here. Whatever you write here now goes to "
+            "this student (or reply to one of their messages). Notes, transfer and closing "
+            "are under the buttons."
+        ),
+        consultation.id,
+    )
+    await deliver_backlog(bot, session, consultation, curator.id)
+    await refresh_cards(bot, session, i18n, settings, consultation)
+    if consultation.student_id is not None:
+        with i18n.use_locale(consultation.language):
+            text = _(
+                "A curator, {name}, has taken your request {case}. Write here: your messages "
+                "go straight to them."
+            ).format(name=html.quote(curator.first_name), case=case_number(consultation.id))
+        try:
+            await bot.send_message(consultation.student_id, text)
+        except TelegramAPIError as exc:
+            if is_blocked(exc):
+                await _mark_blocked(session, consultation.student_id)
+                await bot.send_message(
+                    curator.id, _("⚠️ The student has blocked the bot and cannot be reached.")
+                )
+
+
+async def _owner_action(
+    callback: CallbackQuery,
+    callback_data: CaseAction,
+    session: AsyncSession,
+    bot: Bot,
+    roles: RoleDirectory,
+    storage: BaseStorage,
+    is_admin: bool,
+) -> None:
+    curator = callback.from_user
+    try:
+        consultation = await consultations.owned(
+            session, callback_data.case, curator.id, override=is_admin
+        )
+    except ConsultationRefused as refusal:
+        await callback.answer(refusal_text(refusal), show_alert=True)
+        return
+    await callback.answer()
+    context = private_context(storage, bot, curator.id)
+    case = case_number(consultation.id)
+    match callback_data.action:
+        case "write":
+            await context.update_data({FOCUS_KEY: consultation.id})
+            await bot.send_message(
+                curator.id,
+                _("✍️ Your messages now go to the student of {case}. /mine switches.").format(
+                    case=case
+                ),
+            )
+        case "note":
+            await context.set_state(CuratorForm.note)
+            await context.update_data({PENDING_KEY: consultation.id})
+            await bot.send_message(
+                curator.id,
+                _("📝 Write the note for {case}. The student will never see it.").format(case=case),
+            )
+        case "close":
+            await context.set_state(CuratorForm.closing)
+            await context.update_data({PENDING_KEY: consultation.id})
+            await bot.send_message(
+                curator.id,
+                _(
+                    "✅ Write a short resolution for {case}: what was done or agreed. It stays "
+                    "with the curators; the student gets a short notice and later a survey."
+                ).format(case=case),
+            )
+        case "history":
+            messages = await consultations.history(session, consultation.id)
+            await bot.send_message(curator.id, history_text(consultation, messages))
+        case "transfer":
+            others = [c for c in roles.members(CURATOR) if c != consultation.curator_id]
+            if not others:
+                await bot.send_message(curator.id, _("There is no other curator to transfer to."))
+                return
+            names = [(c, await _staff_name(session, c)) for c in others]
+            await bot.send_message(
+                curator.id,
+                _("Transfer {case} to:").format(case=case),
+                reply_markup=transfer_keyboard(consultation.id, names),
+            )
+
+
+async def _staff_name(session: AsyncSession, user_id: int) -> str:
+    user = await session.get(User, user_id)
+    if user is not None and user.first_name:
+        return user.first_name + (f" (@{user.username})" if user.username else "")
+    return _("curator {id}").format(id=user_id)
+
+
+async def transfer_to(
+    callback: CallbackQuery,
+    callback_data: TransferTo,
+    session: AsyncSession,
+    bot: Bot,
+    i18n: I18n,
+    settings: Settings,
+    roles: RoleDirectory,
+    planner: Planner,
+    fsm_storage: BaseStorage,
+    is_admin: bool,
+) -> None:
+    curator = callback.from_user
+    if not roles.is_curator(callback_data.curator) and not roles.is_admin(callback_data.curator):
+        await callback.answer(_("This person is no longer a curator."), show_alert=True)
+        return
+    name = await _staff_name(session, callback_data.curator)
+    try:
+        consultation = await consultations.transfer(
+            session,
+            callback_data.case,
+            curator.id,
+            callback_data.curator,
+            name,
+            override=is_admin,
+        )
+    except ConsultationRefused as refusal:
+        await callback.answer(refusal_text(refusal), show_alert=True)
+        return
+    planner.reply_timer(consultation.id, utcnow())
+    # The old curator's focus stays: a message they write next is refused with the reason.
+    await callback.answer()
+    case = case_number(consultation.id)
+    if isinstance(callback.message, Message):
+        await callback.message.edit_text(
+            _("Consultation {case} is transferred to {name}.").format(
+                case=case, name=html.quote(name)
+            )
+        )
+    new_owner = callback_data.curator
+    await private_context(fsm_storage, bot, new_owner).update_data({FOCUS_KEY: consultation.id})
+    first = await consultations.first_student_text(session, consultation.id)
+    messages = await consultations.history(session, consultation.id)
+    language = await person_language(session, new_owner, settings.default_language)
+    with i18n.use_locale(language):
+        panel = (
+            _("🔁 {from_name} transferred consultation {case} to you.").format(
+                from_name=html.quote(curator.full_name), case=case
+            )
+            + "\n\n"
+            + card_text(consultation, first, language, owner_line(consultation))
+        )
+        history = history_text(consultation, messages)
+    await send_owner_panel(bot, new_owner, panel, consultation.id)
+    try:
+        await bot.send_message(new_owner, history)
+    except TelegramAPIError as exc:
+        log.info("history of %s not sent to %s: %s", consultation.id, new_owner, exc)
+    await deliver_backlog(bot, session, consultation, new_owner)
+    await refresh_cards(bot, session, i18n, settings, consultation)
+    if consultation.student_id is not None:
+        await notify(
+            bot,
+            session,
+            i18n,
+            settings,
+            [consultation.student_id],
+            lambda: _("Your request {case} has been passed to another curator, {name}.").format(
+                case=case, name=html.quote(name.split(" (@")[0])
+            ),
+        )
+
+
+async def write_note(
+    message: Message, state: FSMContext, session: AsyncSession, is_admin: bool
+) -> None:
+    assert message.from_user is not None
+    case = (await state.get_data()).get(PENDING_KEY)
+    await state.set_state(None)
+    if not message.text or case is None:
+        await message.answer(_("A note must be text. Press «Note» again to retry."))
+        return
+    try:
+        consultation = await consultations.owned(
+            session, int(case), message.from_user.id, override=is_admin
+        )
+    except ConsultationRefused as refusal:
+        await message.answer(refusal_text(refusal))
+        return
+    await consultations.add_note(session, consultation.id, message.from_user.id, message.text)
+    await message.answer(
+        _("📝 Note saved to {case}. The student does not see it.").format(
+            case=case_number(consultation.id)
+        )
+    )
+
+
+async def write_resolution(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    bot: Bot,
+    i18n: I18n,
+    settings: Settings,
+    cases: OpenCases,
+    planner: Planner,
+    language: str,
+    is_admin: bool,
+) -> None:
+    assert message.from_user is not None
+    case = (await state.get_data()).get(PENDING_KEY)
+    await state.set_state(None)
+    if not message.text or message.text.startswith("/") or case is None:
+        await message.answer(_("The resolution must be text. Press «Close» again to retry."))
+        return
+    try:
+        consultation = await consultations.close(
+            session, int(case), message.from_user.id, message.text, override=is_admin
+        )
+    except ConsultationRefused as refusal:
+        await message.answer(refusal_text(refusal))
+        return
+    await _after_close(
+        message, state, session, bot, i18n, settings, cases, planner, language, consultation
+    )
+
+
+async def _after_close(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    bot: Bot,
+    i18n: I18n,
+    settings: Settings,
+    cases: OpenCases,
+    planner: Planner,
+    language: str,
+    consultation: Consultation,
+) -> None:
+    planner.cancel_consultation(consultation.id)
+    cases.discard(consultation.student_id)
+    if (await state.get_data()).get(FOCUS_KEY) == consultation.id:
+        await state.update_data({FOCUS_KEY: None})
+    survey = await surveys.create_survey(session, consultation, settings.survey_delay)
+    if survey is not None:
+        planner.survey(survey.id, utcnow() + timedelta(seconds=settings.survey_delay))
+    await message.answer(
+        _("✅ Consultation {case} is closed. The student gets a short survey in {time}.").format(
+            case=case_number(consultation.id),
+            time=duration_text(settings.survey_delay, language),
+        )
+    )
+    await refresh_cards(bot, session, i18n, settings, consultation)
+    if consultation.student_id is not None:
+        with i18n.use_locale(consultation.language):
+            text = _(
+                "Your consultation {case} is closed by the curator. Thank you for reaching out! "
+                "Later I will ask you how it went. If you need help again, press /consult."
+            ).format(case=case_number(consultation.id))
+        try:
+            await bot.send_message(consultation.student_id, text)
+        except TelegramAPIError as exc:
+            log.info("student of %s not told about closing: %s", consultation.id, exc)
+
+
+# ----- relaying the curator's messages -----
+
+
+async def relay_from_curator(
+    message: Message,
+    case: int,
+    session: AsyncSession,
+    state: FSMContext,
+    bot: Bot,
+    i18n: I18n,
+    planner: Planner,
+) -> None:
+    """Pass the curator's message to the student, and show the curator whether it arrived."""
+    assert message.from_user is not None
+    consultation = await consultations.get(session, case)
+    if consultation is None or consultation.student_id is None:
+        await state.update_data({FOCUS_KEY: None})
+        await message.answer(
+            _(
+                "⚠️ Not delivered: the student of {case} has deleted their data, so the "
+                "consultation is closed."
+            ).format(case=case_number(case))
+        )
+        return
+    if consultation.status != consultations.Status.ACTIVE:
+        await state.update_data({FOCUS_KEY: None})
+        await message.answer(
+            _("⚠️ Not delivered: consultation {case} is no longer open.").format(
+                case=case_number(case)
+            )
+        )
+        return
+    if consultation.curator_id != message.from_user.id:
+        await state.update_data({FOCUS_KEY: None})
+        await message.answer(
+            _("⚠️ Not delivered: consultation {case} is with {name} now.").format(
+                case=case_number(case), name=html.quote(consultation.curator_name or "—")
+            )
+        )
+        return
+    content = message_content(message)
+    if content is None:
+        await message.answer(
+            _("⚠️ Not delivered: I can pass text, photos, documents and voice messages.")
+        )
+        return
+    kind, text, file_id = content
+    stored = await consultations.add_curator_message(
+        session, consultation, message.from_user.id, kind, text, file_id
+    )
+    with i18n.use_locale(consultation.language):
+        header = curator_header(consultation)
+    try:
+        sent = await send_content(bot, consultation.student_id, kind, text, file_id, header)
+    except TelegramAPIError as exc:
+        if is_blocked(exc):
+            await _mark_blocked(session, consultation.student_id)
+            await message.reply(_("⚠️ Not delivered: the student has blocked the bot."))
+        else:
+            log.warning("reply in %s not delivered: %s", consultation.id, exc)
+            await message.reply(_("⚠️ Not delivered, Telegram refused it. Please try again."))
+        return
+    await consultations.mark_delivered(session, stored.id, consultation.student_id, sent.message_id)
+    planner.cancel_reply_timer(consultation.id)
+    try:
+        await bot.set_message_reaction(
+            message.chat.id, message.message_id, [ReactionTypeEmoji(emoji="👌")]
+        )
+    except TelegramAPIError:
+        # Reactions are a nicety; a Bot API server without them gets a text receipt.
+        await message.reply(_("✓ Delivered."))
+
+
+async def _mark_blocked(session: AsyncSession, student_id: int) -> None:
+    await session.execute(update(User).where(User.id == student_id).values(blocked_bot=True))
+
+
+def create_router() -> Router:
+    router = Router(name="curator")
+    router.message.register(show_queue, Command("queue"), PrivateChat(), HasRole(CURATOR))
+    router.message.register(show_mine, Command("mine"), PrivateChat(), HasRole(CURATOR))
+    router.message.register(refuse_command, Command(*CURATOR_COMMANDS), PrivateChat())
+    router.callback_query.register(case_action, CaseAction.filter(), HasRole(CURATOR))
+    router.callback_query.register(transfer_to, TransferTo.filter(), HasRole(CURATOR))
+    router.callback_query.register(refuse_button, CaseAction.filter())
+    router.callback_query.register(refuse_button, TransferTo.filter())
+    router.message.register(
+        write_note, StateFilter(CuratorForm.note), PrivateChat(), HasRole(CURATOR)
+    )
+    router.message.register(
+        write_resolution, StateFilter(CuratorForm.closing), PrivateChat(), HasRole(CURATOR)
+    )
+    router.message.register(relay_from_curator, PrivateChat(), HasRole(CURATOR), CuratorTarget())
+    return router

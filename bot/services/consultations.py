@@ -1,0 +1,681 @@
+"""Consultations: a small state machine whose transitions are recorded as events.
+
+    waiting --take--> active --transfer--> active --close--> closed
+    waiting | active --cancel--> cancelled      (the student withdrew or deleted their data)
+
+Every transition is one guarded UPDATE (``WHERE status = ...``), so two curators pressing
+"Take" at once cannot both win, and one ConsultationEvent row; reports are computed from those.
+Nothing here knows about Telegram.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import case, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.models import (
+    Consultation,
+    ConsultationCard,
+    ConsultationEvent,
+    ConsultationMessage,
+    utcnow,
+)
+
+AREAS = (
+    "conflict",
+    "discrimination",
+    "adaptation",
+    "language",
+    "culture",
+    "psychological",
+    "other",
+)
+# The questionnaire of each area: two or three short questions, every one skippable.
+QUESTIONNAIRES: dict[str, tuple[str, ...]] = {
+    "conflict": ("what", "who", "ongoing"),
+    "discrimination": ("what", "when", "before"),
+    "adaptation": ("where", "hardest"),
+    "language": ("which", "need"),
+    "culture": ("topic", "want"),
+    "psychological": ("feeling", "how_long", "support"),
+    "other": ("about", "know"),
+}
+URGENT_AREA = "discrimination"
+MAX_ANSWER_CHARS = 1_000
+MAX_TEXT_CHARS = 3_500
+MESSAGE_KINDS = ("text", "photo", "document", "voice")
+
+
+class Status(StrEnum):
+    WAITING = "waiting"
+    ACTIVE = "active"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+OPEN_STATUSES = (Status.WAITING.value, Status.ACTIVE.value)
+
+
+class EventKind(StrEnum):
+    OPENED = "opened"
+    TAKEN = "taken"
+    FIRST_REPLY = "first_reply"
+    TRANSFERRED = "transferred"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+    MADE_URGENT = "made_urgent"
+    ANONYMISED = "anonymised"
+    SLA_NUDGED = "sla_nudged"
+    SLA_ESCALATED = "sla_escalated"
+    REPLY_NUDGED = "reply_nudged"
+    SURVEY_SENT = "survey_sent"
+    SURVEY_REMINDED = "survey_reminded"
+    SURVEY_ANSWERED = "survey_answered"
+    SURVEY_RESOLVED = "survey_resolved"
+    SURVEY_EXPIRED = "survey_expired"
+
+
+class Refusal(StrEnum):
+    NOT_FOUND = "not_found"
+    TAKEN = "taken"  # another curator has it
+    CLOSED = "closed"  # closed or cancelled
+    NOT_OWNER = "not_owner"
+    ALREADY_OPEN = "already_open"  # the student already has an open consultation
+    SAME_CURATOR = "same_curator"
+
+
+class ConsultationRefused(Exception):
+    """A transition that the consultation's current state does not allow."""
+
+    def __init__(self, reason: Refusal, consultation: Consultation | None = None) -> None:
+        super().__init__(reason.value)
+        self.reason = reason
+        self.consultation = consultation
+
+
+@dataclass(slots=True)
+class Draft:
+    """What the student chose before confirming."""
+
+    area: str
+    language: str
+    answers: list[dict[str, Any]] = field(default_factory=list)  # [{"q": key, "a": text|None}]
+    anonymous: bool = True
+    urgent: bool = False
+    first_message: str | None = None
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes; everything stored is UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+def is_open(consultation: Consultation) -> bool:
+    return consultation.status in OPEN_STATUSES
+
+
+async def record_event(
+    session: AsyncSession,
+    consultation_id: int,
+    kind: EventKind,
+    actor_id: int | None = None,
+    details: dict[str, Any] | None = None,
+    *,
+    at: datetime | None = None,
+) -> None:
+    """Append one event; the student is never the actor, so events stay anonymous."""
+    session.add(
+        ConsultationEvent(
+            consultation_id=consultation_id,
+            kind=kind.value,
+            actor_id=actor_id,
+            details=details,
+            created_at=at or utcnow(),
+        )
+    )
+
+
+async def get(session: AsyncSession, consultation_id: int) -> Consultation | None:
+    return await session.get(Consultation, consultation_id, populate_existing=True)
+
+
+async def open_for_student(session: AsyncSession, student_id: int) -> Consultation | None:
+    """The student's open consultation, if any (there is at most one)."""
+    return await session.scalar(
+        select(Consultation)
+        .where(Consultation.student_id == student_id, Consultation.status.in_(OPEN_STATUSES))
+        .order_by(Consultation.id.desc())
+        .limit(1)
+    )
+
+
+async def open_consultation(
+    session: AsyncSession,
+    student_id: int,
+    draft: Draft,
+    *,
+    name: str | None = None,
+    username: str | None = None,
+) -> Consultation:
+    """Create a waiting consultation from a confirmed draft; refused if one is already open."""
+    existing = await open_for_student(session, student_id)
+    if existing is not None:
+        raise ConsultationRefused(Refusal.ALREADY_OPEN, existing)
+    if draft.area not in AREAS:
+        raise ValueError(f"unknown area {draft.area!r}")
+    now = utcnow()
+    consultation = Consultation(
+        student_id=student_id,
+        student_name=None if draft.anonymous else name,
+        student_username=None if draft.anonymous else username,
+        language=draft.language,
+        area=draft.area,
+        answers=[
+            {"q": a["q"], "a": (a.get("a") or None) and str(a["a"])[:MAX_ANSWER_CHARS]}
+            for a in draft.answers
+        ],
+        anonymous=draft.anonymous,
+        urgent=draft.urgent,
+        status=Status.WAITING.value,
+        created_at=now,
+    )
+    session.add(consultation)
+    await session.flush()
+    await record_event(
+        session,
+        consultation.id,
+        EventKind.OPENED,
+        details={"area": draft.area, "urgent": draft.urgent, "anonymous": draft.anonymous},
+        at=now,
+    )
+    if draft.first_message:
+        session.add(
+            ConsultationMessage(
+                consultation_id=consultation.id,
+                sender="student",
+                kind="text",
+                text=draft.first_message[:MAX_TEXT_CHARS],
+                created_at=now,
+            )
+        )
+    await session.flush()
+    return consultation
+
+
+async def make_urgent(session: AsyncSession, consultation_id: int) -> bool:
+    """Mark an open consultation urgent (an incident reported while one was open)."""
+    result = await session.execute(
+        update(Consultation)
+        .where(
+            Consultation.id == consultation_id,
+            Consultation.status.in_(OPEN_STATUSES),
+            Consultation.urgent.is_(False),
+        )
+        .values(urgent=True)
+    )
+    changed = bool(result.rowcount)  # type: ignore[attr-defined]
+    if changed:
+        await record_event(session, consultation_id, EventKind.MADE_URGENT)
+    await session.flush()
+    return changed
+
+
+async def _refusal(session: AsyncSession, consultation_id: int, curator_id: int | None) -> None:
+    consultation = await get(session, consultation_id)
+    if consultation is None:
+        raise ConsultationRefused(Refusal.NOT_FOUND)
+    if not is_open(consultation):
+        raise ConsultationRefused(Refusal.CLOSED, consultation)
+    if consultation.status == Status.ACTIVE and consultation.curator_id != curator_id:
+        raise ConsultationRefused(Refusal.TAKEN, consultation)
+    raise ConsultationRefused(Refusal.NOT_OWNER, consultation)
+
+
+async def take(
+    session: AsyncSession, consultation_id: int, curator_id: int, curator_name: str
+) -> Consultation:
+    """Assign a waiting consultation to `curator_id`; exactly one of concurrent takes wins."""
+    now = utcnow()
+    result = await session.execute(
+        update(Consultation)
+        .where(Consultation.id == consultation_id, Consultation.status == Status.WAITING.value)
+        .values(
+            status=Status.ACTIVE.value,
+            curator_id=curator_id,
+            curator_name=curator_name[:128],
+            taken_at=now,
+            awaiting_reply_since=now,
+        )
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        await _refusal(session, consultation_id, None)
+    await record_event(session, consultation_id, EventKind.TAKEN, curator_id, at=now)
+    await session.flush()
+    consultation = await get(session, consultation_id)
+    assert consultation is not None
+    return consultation
+
+
+async def owned(
+    session: AsyncSession, consultation_id: int, curator_id: int, *, override: bool = False
+) -> Consultation:
+    """The active consultation of `curator_id` (any active one when `override`, for admins)."""
+    consultation = await get(session, consultation_id)
+    if consultation is None:
+        raise ConsultationRefused(Refusal.NOT_FOUND)
+    if not is_open(consultation):
+        raise ConsultationRefused(Refusal.CLOSED, consultation)
+    if consultation.status != Status.ACTIVE:
+        raise ConsultationRefused(Refusal.NOT_OWNER, consultation)
+    if consultation.curator_id != curator_id and not override:
+        raise ConsultationRefused(Refusal.TAKEN, consultation)
+    return consultation
+
+
+async def transfer(
+    session: AsyncSession,
+    consultation_id: int,
+    from_curator: int,
+    to_curator: int,
+    to_name: str,
+    *,
+    override: bool = False,
+) -> Consultation:
+    """Hand an active consultation to another curator."""
+    if from_curator == to_curator:
+        raise ConsultationRefused(Refusal.SAME_CURATOR)
+    current = await owned(session, consultation_id, from_curator, override=override)
+    now = utcnow()
+    result = await session.execute(
+        update(Consultation)
+        .where(
+            Consultation.id == consultation_id,
+            Consultation.status == Status.ACTIVE.value,
+            Consultation.curator_id == current.curator_id,
+        )
+        .values(curator_id=to_curator, curator_name=to_name[:128], awaiting_reply_since=now)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        await _refusal(session, consultation_id, from_curator)
+    await record_event(
+        session,
+        consultation_id,
+        EventKind.TRANSFERRED,
+        from_curator,
+        {"from": current.curator_id, "to": to_curator},
+        at=now,
+    )
+    await session.flush()
+    consultation = await get(session, consultation_id)
+    assert consultation is not None
+    return consultation
+
+
+async def close(
+    session: AsyncSession,
+    consultation_id: int,
+    curator_id: int,
+    resolution: str,
+    *,
+    override: bool = False,
+) -> Consultation:
+    """Close an active consultation with a short resolution (kept for curators and reports)."""
+    current = await owned(session, consultation_id, curator_id, override=override)
+    now = utcnow()
+    result = await session.execute(
+        update(Consultation)
+        .where(
+            Consultation.id == consultation_id,
+            Consultation.status == Status.ACTIVE.value,
+            Consultation.curator_id == current.curator_id,
+        )
+        .values(
+            status=Status.CLOSED.value,
+            resolution=resolution.strip()[:MAX_ANSWER_CHARS],
+            closed_at=now,
+            awaiting_reply_since=None,
+        )
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        await _refusal(session, consultation_id, curator_id)
+    await record_event(session, consultation_id, EventKind.CLOSED, curator_id, at=now)
+    await session.flush()
+    consultation = await get(session, consultation_id)
+    assert consultation is not None
+    return consultation
+
+
+async def cancel(session: AsyncSession, consultation_id: int, student_id: int) -> Consultation:
+    """The student withdraws their open consultation."""
+    now = utcnow()
+    result = await session.execute(
+        update(Consultation)
+        .where(
+            Consultation.id == consultation_id,
+            Consultation.student_id == student_id,
+            Consultation.status.in_(OPEN_STATUSES),
+        )
+        .values(status=Status.CANCELLED.value, closed_at=now, awaiting_reply_since=None)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        consultation = await get(session, consultation_id)
+        if consultation is None or consultation.student_id != student_id:
+            raise ConsultationRefused(Refusal.NOT_FOUND)
+        raise ConsultationRefused(Refusal.CLOSED, consultation)
+    await record_event(session, consultation_id, EventKind.CANCELLED, at=now)
+    await session.flush()
+    consultation = await get(session, consultation_id)
+    assert consultation is not None
+    return consultation
+
+
+async def add_student_message(
+    session: AsyncSession,
+    consultation_id: int,
+    kind: str,
+    text: str | None,
+    file_id: str | None,
+) -> tuple[ConsultationMessage, bool]:
+    """Store the student's message; True when it starts a wait for the curator's reply."""
+    now = utcnow()
+    message = ConsultationMessage(
+        consultation_id=consultation_id,
+        sender="student",
+        kind=kind,
+        text=text[:MAX_TEXT_CHARS] if text else None,
+        file_id=file_id,
+        created_at=now,
+    )
+    session.add(message)
+    result = await session.execute(
+        update(Consultation)
+        .where(
+            Consultation.id == consultation_id,
+            Consultation.status == Status.ACTIVE.value,
+            Consultation.awaiting_reply_since.is_(None),
+        )
+        .values(awaiting_reply_since=now)
+    )
+    await session.flush()
+    return message, bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def add_curator_message(
+    session: AsyncSession,
+    consultation: Consultation,
+    curator_id: int,
+    kind: str,
+    text: str | None,
+    file_id: str | None,
+) -> ConsultationMessage:
+    """Store the curator's reply; the first one is the "first reply" of the reports."""
+    now = utcnow()
+    message = ConsultationMessage(
+        consultation_id=consultation.id,
+        sender="curator",
+        author_id=curator_id,
+        kind=kind,
+        text=text[:MAX_TEXT_CHARS] if text else None,
+        file_id=file_id,
+        created_at=now,
+    )
+    session.add(message)
+    values: dict[str, Any] = {"awaiting_reply_since": None}
+    if consultation.first_reply_at is None:
+        values["first_reply_at"] = now
+        await record_event(session, consultation.id, EventKind.FIRST_REPLY, curator_id, at=now)
+    await session.execute(
+        update(Consultation).where(Consultation.id == consultation.id).values(**values)
+    )
+    await session.flush()
+    return message
+
+
+async def add_note(
+    session: AsyncSession, consultation_id: int, curator_id: int, text: str
+) -> ConsultationMessage:
+    """An internal note: curators see it in the history, the student never does."""
+    note = ConsultationMessage(
+        consultation_id=consultation_id,
+        sender="note",
+        author_id=curator_id,
+        kind="text",
+        text=text.strip()[:MAX_TEXT_CHARS],
+        delivered=True,
+    )
+    session.add(note)
+    await session.flush()
+    return note
+
+
+async def mark_delivered(
+    session: AsyncSession,
+    message_id: int,
+    relay_chat_id: int | None = None,
+    relay_message_id: int | None = None,
+) -> None:
+    await session.execute(
+        update(ConsultationMessage)
+        .where(ConsultationMessage.id == message_id)
+        .values(delivered=True, relay_chat_id=relay_chat_id, relay_message_id=relay_message_id)
+    )
+
+
+async def undelivered_student_messages(
+    session: AsyncSession, consultation_id: int
+) -> Sequence[ConsultationMessage]:
+    """Messages the student wrote that no curator has received yet, oldest first."""
+    return (
+        await session.scalars(
+            select(ConsultationMessage)
+            .where(
+                ConsultationMessage.consultation_id == consultation_id,
+                ConsultationMessage.sender == "student",
+                ConsultationMessage.delivered.is_(False),
+            )
+            .order_by(ConsultationMessage.id)
+        )
+    ).all()
+
+
+async def history(session: AsyncSession, consultation_id: int) -> Sequence[ConsultationMessage]:
+    return (
+        await session.scalars(
+            select(ConsultationMessage)
+            .where(ConsultationMessage.consultation_id == consultation_id)
+            .order_by(ConsultationMessage.id)
+        )
+    ).all()
+
+
+async def first_student_text(session: AsyncSession, consultation_id: int) -> str | None:
+    return await session.scalar(
+        select(ConsultationMessage.text)
+        .where(
+            ConsultationMessage.consultation_id == consultation_id,
+            ConsultationMessage.sender == "student",
+        )
+        .order_by(ConsultationMessage.id)
+        .limit(1)
+    )
+
+
+async def case_for_relayed(session: AsyncSession, chat_id: int, message_id: int) -> int | None:
+    """The consultation of a message the bot relayed into `chat_id` (for a curator's reply)."""
+    found = await session.scalar(
+        select(ConsultationMessage.consultation_id).where(
+            ConsultationMessage.relay_message_id == message_id,
+            ConsultationMessage.relay_chat_id == chat_id,
+        )
+    )
+    if found is not None:
+        return int(found)
+    card = await session.scalar(
+        select(ConsultationCard.consultation_id).where(
+            ConsultationCard.chat_id == chat_id, ConsultationCard.message_id == message_id
+        )
+    )
+    return int(card) if card is not None else None
+
+
+async def student_consultations(
+    session: AsyncSession, student_id: int, limit: int = 10
+) -> Sequence[Consultation]:
+    """The student's consultations, newest first."""
+    return (
+        await session.scalars(
+            select(Consultation)
+            .where(Consultation.student_id == student_id)
+            .order_by(Consultation.id.desc())
+            .limit(limit)
+        )
+    ).all()
+
+
+async def waiting_queue(session: AsyncSession, limit: int = 20) -> Sequence[Consultation]:
+    """Consultations waiting for a curator: urgent first, then oldest first."""
+    return (
+        await session.scalars(
+            select(Consultation)
+            .where(Consultation.status == Status.WAITING.value)
+            .order_by(
+                case((Consultation.urgent.is_(True), 0), else_=1),
+                Consultation.created_at,
+                Consultation.id,
+            )
+            .limit(limit)
+        )
+    ).all()
+
+
+async def curator_consultations(
+    session: AsyncSession, curator_id: int, limit: int = 20
+) -> Sequence[Consultation]:
+    """A curator's active consultations, urgent first, then oldest first."""
+    return (
+        await session.scalars(
+            select(Consultation)
+            .where(
+                Consultation.curator_id == curator_id,
+                Consultation.status == Status.ACTIVE.value,
+            )
+            .order_by(case((Consultation.urgent.is_(True), 0), else_=1), Consultation.id)
+            .limit(limit)
+        )
+    ).all()
+
+
+async def add_card(
+    session: AsyncSession, consultation_id: int, chat_id: int, message_id: int
+) -> None:
+    session.add(
+        ConsultationCard(consultation_id=consultation_id, chat_id=chat_id, message_id=message_id)
+    )
+    await session.flush()
+
+
+async def cards(session: AsyncSession, consultation_id: int) -> Sequence[ConsultationCard]:
+    return (
+        await session.scalars(
+            select(ConsultationCard).where(ConsultationCard.consultation_id == consultation_id)
+        )
+    ).all()
+
+
+async def anonymise_student(session: AsyncSession, student_id: int) -> list[int]:
+    """Irreversibly detach a student from their consultations (their data was deleted).
+
+    Open ones are cancelled; every one loses the student id, name, answers, resolution and
+    messages; area, urgency, timestamps and events stay for anonymous reports. Returns the ids
+    of the consultations that were open, whose scheduled work must be cancelled.
+    """
+    rows = (
+        await session.execute(
+            select(Consultation.id, Consultation.status).where(
+                Consultation.student_id == student_id
+            )
+        )
+    ).all()
+    if not rows:
+        return []
+    ids = [row.id for row in rows]
+    was_open = [row.id for row in rows if row.status in OPEN_STATUSES]
+    now = utcnow()
+    for consultation_id in was_open:
+        await record_event(session, consultation_id, EventKind.CANCELLED, at=now)
+    for consultation_id in ids:
+        await record_event(session, consultation_id, EventKind.ANONYMISED, at=now)
+    await session.execute(
+        update(Consultation)
+        .where(Consultation.id.in_(was_open))
+        .values(status=Status.CANCELLED.value, closed_at=now, awaiting_reply_since=None)
+    )
+    await session.execute(
+        update(Consultation)
+        .where(Consultation.id.in_(ids))
+        .values(
+            student_id=None,
+            student_name=None,
+            student_username=None,
+            answers=[],
+            resolution=None,
+            anonymous=True,
+        )
+    )
+    await session.execute(
+        delete(ConsultationMessage).where(ConsultationMessage.consultation_id.in_(ids))
+    )
+    await session.flush()
+    return was_open
+
+
+class OpenCases:
+    """Which students have an open consultation, answered from memory.
+
+    The free-text path asks this on every update, so it must not query the store. Transitions
+    in this process update it at once; the stored truth is re-read every `ttl` seconds, so
+    several replicas agree within that time.
+    """
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], ttl: float = 30.0):
+        self._session_factory = session_factory
+        self._ttl = ttl
+        self._by_student: dict[int, int] = {}
+        self._loaded_at = float("-inf")
+
+    async def refresh(self, *, force: bool = False) -> None:
+        if not force and time.monotonic() - self._loaded_at < self._ttl:
+            return
+        self._loaded_at = time.monotonic()
+        async with self._session_factory() as session:
+            rows = (
+                await session.execute(
+                    select(Consultation.student_id, Consultation.id).where(
+                        Consultation.status.in_(OPEN_STATUSES),
+                        Consultation.student_id.is_not(None),
+                    )
+                )
+            ).all()
+        self._by_student = {int(student): int(case_id) for student, case_id in rows}
+
+    def get(self, student_id: int) -> int | None:
+        return self._by_student.get(student_id)
+
+    def __contains__(self, student_id: object) -> bool:
+        return student_id in self._by_student
+
+    def add(self, student_id: int, consultation_id: int) -> None:
+        self._by_student[student_id] = consultation_id
+
+    def discard(self, student_id: int | None) -> None:
+        if student_id is not None:
+            self._by_student.pop(student_id, None)
