@@ -162,6 +162,35 @@ def cmd_kb_search(args: argparse.Namespace) -> int:
     return int(asyncio.run(_with_store(_search)))
 
 
+# --- nlu ----------------------------------------------------------------------------------------
+
+
+def cmd_nlu_export_faq(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.services.knowledge import export_items
+    from bot.services.nlu_training import faq_texts
+    from nlu import rasa_runner
+    from nlu.faq_examples import faq_examples_path, write_faq_examples
+
+    async def _export(app: Any) -> Any:
+        async with app.session_factory() as session:
+            return await export_items(session)
+
+    items = asyncio.run(_with_store(_export))
+    data_dir = rasa_runner.data_dir()
+    path = Path(args.out) if args.out else faq_examples_path(data_dir)
+    result = write_faq_examples(faq_texts(items), data_dir, path)
+    print(f"wrote {len(result.examples)} ask_faq examples to {path}")
+    if result.conflicts:
+        print(
+            f"left out {len(result.conflicts)} that the hand-written data gives another intent: "
+            + "; ".join(result.conflicts[:10]),
+            file=sys.stderr,
+        )
+    return 0
+
+
 # --- parser -------------------------------------------------------------------------------------
 
 
@@ -212,7 +241,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     from nlu.cli import register as register_nlu
 
-    register_nlu(commands)
+    nlu_commands = register_nlu(commands)
+    p = nlu_commands.add_parser(
+        "export-faq-examples",
+        help="write the knowledge base's questions and paraphrases as ask_faq examples",
+        description=(
+            "Write every published question and paraphrase of the store's knowledge base as "
+            "ask_faq training examples to nlu/data/generated/faq_examples.yml (ignored by git), "
+            "which `kelisim nlu train` then uses. Texts the hand-written data gives another "
+            "intent are left out."
+        ),
+    )
+    p.add_argument("--out", default=None, metavar="PATH", help="write here instead")
+    p.set_defaults(func=cmd_nlu_export_faq)
     return parser
 
 

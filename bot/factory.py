@@ -29,6 +29,7 @@ from bot.routers import create_routers
 from bot.scheduler import Planner
 from bot.services.consultations import OpenCases
 from bot.services.knowledge import KnowledgeBase
+from bot.services.nlu_training import ModelTrainer
 from bot.services.questions import QuestionRecorder
 from bot.services.roles import RoleDirectory
 from bot.services.users import ProfileCache
@@ -51,6 +52,7 @@ class App:
     recorder: QuestionRecorder
     roles: RoleDirectory
     profiles: ProfileCache = field(default_factory=ProfileCache)
+    trainer: ModelTrainer = field(default_factory=ModelTrainer)
     cases: OpenCases | None = None
     planner: Planner | None = None
 
@@ -114,6 +116,7 @@ def create_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatche
         profiles=app.profiles,
         roles=app.roles,
         session_factory=app.session_factory,
+        trainer=app.trainer,
         cases=app.cases,
         planner=app.planner,
     )

@@ -95,8 +95,9 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: Any) -> None:
-    """Adds the ``nlu`` command group to an argparse ``add_subparsers()`` object."""
+def register(subparsers: Any) -> Any:
+    """Adds the ``nlu`` command group to an argparse ``add_subparsers()`` object and returns
+    the group's own subparsers, so the bot's CLI can add commands that need the store."""
     nlu = subparsers.add_parser(
         "nlu",
         help="train, serve, query and evaluate the Rasa NLU model",
@@ -151,6 +152,7 @@ def register(subparsers: Any) -> None:
         help="where to write the report (default: docs/nlu-evaluation.md)",
     )
     evaluate.set_defaults(func=_guarded(_eval))
+    return commands
 
 
 def main(argv: list[str] | None = None) -> int:

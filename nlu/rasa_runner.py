@@ -119,8 +119,8 @@ def _inputs() -> list[Path]:
     )
 
 
-def _model_path() -> Path:
-    return models_dir() / f"{MODEL_NAME}.tar.gz"
+def _model_path(name: str = MODEL_NAME) -> Path:
+    return models_dir() / f"{name}.tar.gz"
 
 
 def latest_model() -> Path | None:
@@ -137,9 +137,13 @@ def _is_fresh(model: Path) -> bool:
     return all(path.stat().st_mtime < built for path in _inputs())
 
 
-def train(force: bool = False) -> Path:
-    """Trains the NLU model unless an up-to-date one exists; returns the model's path."""
-    model = _model_path()
+def train(force: bool = False, name: str = MODEL_NAME) -> Path:
+    """Trains the NLU model unless an up-to-date one exists; returns the model's path.
+
+    ``name`` other than the default trains a candidate next to the served model (the bot's
+    background retraining compares the two before switching).
+    """
+    model = _model_path(name)
     if not force and model.is_file() and _is_fresh(model):
         return model
     if not data_dir().is_dir():
@@ -155,7 +159,7 @@ def train(force: bool = False) -> Path:
         "--out",
         str(models_dir()),
         "--fixed-model-name",
-        MODEL_NAME,
+        name,
     ]
     completed = subprocess.run(command, cwd=PROJECT_ROOT, env=rasa_environment(), check=False)
     if completed.returncode != 0 or not model.is_file():

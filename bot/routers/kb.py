@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.filters import CommandText, HasRole, PrivateChat
 from bot.kb_admin_keyboards import ALL_CALLBACKS
-from bot.routers import kb_admin, kb_import, kb_unanswered
+from bot.routers import kb_admin, kb_import, kb_training, kb_unanswered
 from bot.routers.staff import admins_only
 from bot.services.roles import ADMIN
 
@@ -28,6 +28,7 @@ def create_router() -> Router:
         kb_admin.create_router(),
         kb_import.create_router(),
         kb_unanswered.create_router(),
+        kb_training.create_router(),
     )
     return router
 
