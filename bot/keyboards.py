@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -49,15 +51,22 @@ def menu_keyboard() -> InlineKeyboardMarkup:
 
 
 def answer_keyboard(entry_pk: int) -> InlineKeyboardMarkup:
-    # Built directly: it goes under every answer, and the builder's copying is costly there.
+    """«Was this helpful?» under an answer; it goes under every answer, so it is cached."""
+    return _answer_keyboard(entry_pk, get_i18n().current_locale)
+
+
+@lru_cache(maxsize=4096)
+def _answer_keyboard(entry_pk: int, locale: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [
                 InlineKeyboardButton(
-                    text=_("👍 Helpful"), callback_data=Vote(pk=entry_pk, helpful=True).pack()
+                    text=_("👍 Helpful", locale=locale),
+                    callback_data=Vote(pk=entry_pk, helpful=True).pack(),
                 ),
                 InlineKeyboardButton(
-                    text=_("👎 Not helpful"), callback_data=Vote(pk=entry_pk, helpful=False).pack()
+                    text=_("👎 Not helpful", locale=locale),
+                    callback_data=Vote(pk=entry_pk, helpful=False).pack(),
                 ),
             ]
         ]

@@ -1,4 +1,4 @@
-"""One AsyncSession per update, inside one transaction; handlers never commit."""
+"""One AsyncSession per update, committed when the handler returns; handlers never commit."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 
 class DbSessionMiddleware(BaseMiddleware):
-    """Opens a session lazily: no connection is taken unless a handler queries."""
+    """The session begins its transaction only when a handler first uses it (SQLAlchemy's
+    autobegin), so updates served from memory cost no database round trip at all."""
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self.session_factory = session_factory
@@ -22,6 +23,17 @@ class DbSessionMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        async with self.session_factory() as session, session.begin():
-            data["session"] = session
-            return await handler(event, data)
+        session = self.session_factory()
+        data["session"] = session
+        try:
+            result = await handler(event, data)
+            if session.in_transaction():
+                await session.commit()
+            return result
+        except BaseException:
+            if session.in_transaction():
+                await session.rollback()
+            raise
+        finally:
+            if session.in_transaction() or session.sync_session.identity_map:
+                await session.close()

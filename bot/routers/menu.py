@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import journeys
 from bot.callbacks import MenuItem
-from bot.filters import PrivateChat
+from bot.filters import CommandText, PrivateChat
 from bot.keyboards import language_keyboard, menu_keyboard, privacy_keyboard
 from bot.routers.privacy import ask_delete_confirmation, privacy_text
 from bot.services.knowledge import KnowledgeBase
@@ -109,7 +109,8 @@ async def my_command(message: Message, session: AsyncSession) -> None:
 
 def create_router() -> Router:
     router = Router(name="menu")
-    router.message.filter(PrivateChat())
+    # Only commands reach these handlers: one cheap check instead of one per command.
+    router.message.filter(PrivateChat(), CommandText())
     router.message.register(show_help, Command("help"))
     router.message.register(show_menu, Command("menu"))
     router.message.register(consult_command, Command("consult"))

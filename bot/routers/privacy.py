@@ -10,7 +10,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import DeleteData
-from bot.filters import PrivateChat
+from bot.filters import CommandText, PrivateChat
 from bot.keyboards import delete_keyboard, privacy_keyboard
 from bot.scheduler import Planner
 from bot.services import consultations, surveys
@@ -94,7 +94,8 @@ async def delete_chosen(
 
 def create_router() -> Router:
     router = Router(name="privacy")
-    router.message.filter(PrivateChat())
+    # Only commands reach these handlers: one cheap check instead of one per command.
+    router.message.filter(PrivateChat(), CommandText())
     router.message.register(show_privacy, Command("privacy"))
     router.callback_query.register(delete_chosen, DeleteData.filter())
     return router

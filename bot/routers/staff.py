@@ -12,7 +12,7 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.filters import HasRole, PrivateChat
+from bot.filters import CommandText, HasRole, PrivateChat
 from bot.services.roles import ADMIN, CURATOR, RoleDirectory
 
 log = logging.getLogger(__name__)
@@ -111,7 +111,8 @@ async def refuse(message: Message) -> None:
 
 def create_router() -> Router:
     router = Router(name="staff")
-    router.message.filter(PrivateChat())
+    # Only commands reach these handlers: one cheap check instead of one per command.
+    router.message.filter(PrivateChat(), CommandText())
     router.message.register(show_staff, Command("staff"), HasRole(ADMIN))
     router.message.register(change_role, Command(*STAFF_COMMANDS[1:]), HasRole(ADMIN))
     router.message.register(refuse, Command(*STAFF_COMMANDS))

@@ -168,5 +168,5 @@ async def _add_shown(session: AsyncSession, shown: Counter[int]) -> None:
         index_elements=[table.c.entry_pk],
         set_={"shown": table.c.shown + statement.excluded.shown},
     )
-    for pk, count in shown.items():
-        await session.execute(statement, {"pk": pk, "count": count})
+    connection = await session.connection()
+    await connection.execute(statement, [{"pk": pk, "count": n} for pk, n in shown.items()])
