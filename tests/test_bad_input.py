@@ -171,3 +171,33 @@ async def test_read_only_database_write_fails_cleanly(
     async with app.session_factory() as session:
         assert await session.scalar(select(func.count()).select_from(User)) == 0
     await ro_app.aclose()  # logs what it could not write instead of raising
+
+
+async def test_rasa_too_slow_answers_from_the_knowledge_base(
+    app: App, bot: Bot, recording: RecordingSession
+) -> None:
+    """Rasa accepts the connection but does not answer within the client's timeout."""
+    import asyncio
+
+    from aiohttp import web
+
+    async def slow_parse(request: web.Request) -> web.Response:
+        await asyncio.sleep(1.5)
+        return web.json_response({})
+
+    server_app = web.Application()
+    server_app.router.add_post("/model/parse", slow_parse)
+    runner = web.AppRunner(server_app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    client = NluClient(f"http://127.0.0.1:{port}", timeout=0.3)
+    app.nlu = client
+    student = ChatDriver(create_dispatcher(app), bot, recording, user_id=7004, language_code="ru")
+    try:
+        await student.send("когда наурыз")
+        assert "21–23" in student.last_text()
+    finally:
+        await client.aclose()
+        await runner.cleanup()
