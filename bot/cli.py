@@ -191,6 +191,28 @@ def cmd_nlu_export_faq(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- report -------------------------------------------------------------------------------------
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from bot.db.models import utcnow
+    from bot.services.reports import build_report, render_plain
+
+    async def _report(app: Any) -> Any:
+        since = utcnow() - timedelta(days=args.days) if args.days else None
+        async with app.session_factory() as session:
+            return await build_report(session, since=since)
+
+    report = asyncio.run(_with_store(_report, seed=False))
+    if args.json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(render_plain(report))
+    return 0
+
+
 # --- parser -------------------------------------------------------------------------------------
 
 
@@ -238,6 +260,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("kk", "ru"), default=None)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_kb_search)
+
+    p = commands.add_parser(
+        "report",
+        help="consultation report: volumes, reply and resolution times, surveys per curator",
+    )
+    p.add_argument("--days", type=int, default=None, help="only the last N days (default: all)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_report)
 
     from nlu.cli import register as register_nlu
 

@@ -75,7 +75,7 @@ class App:
 
     async def aclose(self) -> None:
         if self.planner is not None:
-            self.planner.shutdown()
+            await self.planner.aclose()
         await self.recorder.aclose()
         await self.nlu.aclose()
         await self.engine.dispose()

@@ -74,6 +74,10 @@ async def run(settings: Settings) -> None:
         await prepare_store(app)
         await _report_nlu(app)
         app.recorder.start()
+        if app.cases is not None:
+            await app.cases.refresh(force=True)
+        # Surveys and nudges that came due while the bot was down are sent now, once.
+        app.start_scheduler(bot)
         background.append(asyncio.create_task(enforce_retention(app), name="retention"))
         background.append(
             asyncio.create_task(watch_store(app.kb, app.session_factory), name="kb-watch")

@@ -167,10 +167,13 @@ class Planner:
         )
         self.scheduler.start()
 
-    def shutdown(self) -> None:
+    async def aclose(self) -> None:
+        """Stop running jobs; pending ones stay in the store for the next start."""
         global _context
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+            # AsyncIOScheduler stops on its loop's next turn; let it, before the store closes.
+            await asyncio.sleep(0)
         if _context is not None and _context.planner is self:
             _context = None
         if self._engine is not None:
