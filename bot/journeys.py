@@ -19,12 +19,12 @@ from bot.keyboards import (
     suggestions_keyboard,
 )
 from bot.routers.consultation import remember_incident, show_my_requests, start_consultation
+from bot.routers.events import show_events
 from bot.services.knowledge import Entry, KnowledgeBase
 from bot.services.users import Profile
 from bot.texts import help_numbers, how_to_reach_curator
 
 # Knowledge-base categories that answer each entry point.
-EVENT_CATEGORIES = ("culture", "events", "club", "holidays")
 LEARNING_CATEGORIES = ("learning", "courses")
 INCIDENT_QUERY = {
     "kk": "кемсітушілікке тап болсам қайда жүгінемін",
@@ -94,17 +94,16 @@ async def _category_list(
     )
 
 
-async def events(message: Message, kb: KnowledgeBase, language: str) -> None:
-    await _category_list(
-        message,
-        kb,
-        language,
-        EVENT_CATEGORIES,
-        _(
-            "Culture days, excursions and meetings of the «Unity of cultures» club are "
-            "announced here and by your curator. Here is what I can tell you now:"
-        ),
-    )
+async def events(
+    message: Message,
+    session: AsyncSession,
+    language: str,
+    *,
+    text: str | None = None,
+    is_admin: bool = False,
+) -> None:
+    """Upcoming events with filters; a question that names an event gets its card."""
+    await show_events(message, session, language, text=text, is_admin=is_admin)
 
 
 async def courses(message: Message, kb: KnowledgeBase, language: str) -> None:

@@ -29,6 +29,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
 from apscheduler.jobstores.base import BaseJobStore, JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -38,7 +39,12 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
-from bot.consultation_delivery import curators_to_notify, notify, send_owner_panel
+from bot.consultation_delivery import (
+    curators_to_notify,
+    notify,
+    person_language,
+    send_owner_panel,
+)
 from bot.consultation_keyboards import rating_keyboard, take_keyboard
 from bot.consultation_texts import (
     case_number,
@@ -80,7 +86,7 @@ def _sync_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 15})
 
         @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
@@ -249,6 +255,11 @@ def _require_context() -> JobContext | None:
     return _context
 
 
+def job_context() -> JobContext | None:
+    """The running process's context, for job functions in sibling modules (bot/outreach.py)."""
+    return _require_context()
+
+
 async def _send(
     ctx: JobContext, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> None:
@@ -326,13 +337,9 @@ async def nudge_unclaimed(consultation_id: int, level: int) -> None:
         if consultation is None or consultation.status != Status.WAITING:
             return
         waited = (utcnow() - (aware(consultation.created_at) or utcnow())).total_seconds()
-        language_of: dict[str, str] = {}
 
         def render() -> str:
-            from aiogram.utils.i18n import gettext as _
-
             locale = ctx.i18n.current_locale
-            language_of["last"] = locale
             if level == 1:
                 return _(
                     "⏰ Consultation {case} has been waiting for a curator for {time}. "
@@ -383,14 +390,10 @@ async def nudge_curator(consultation_id: int) -> None:
         waited = (utcnow() - since).total_seconds()
         if waited < ctx.settings.sla_remind_after * 0.9:
             return  # the curator replied and the student wrote again: a newer timer exists
-        from bot.consultation_delivery import person_language
-
         language = await person_language(
             session, consultation.curator_id, ctx.settings.default_language
         )
         with ctx.i18n.context(), ctx.i18n.use_locale(language):
-            from aiogram.utils.i18n import gettext as _
-
             text = _(
                 "⏰ The student in consultation {case} has been waiting for your reply for {time}."
             ).format(case=case_number(consultation_id), time=duration_text(waited, language))

@@ -266,3 +266,120 @@ class FollowUpSurvey(Base):
     rating: Mapped[int | None] = mapped_column(Integer)
     resolved: Mapped[bool | None] = mapped_column(Boolean)
     comment: Mapped[str | None] = mapped_column(Text)
+
+
+class Event(Base):
+    """A culture day, excursion, club meeting or webinar that students can follow."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    title_kk: Mapped[str] = mapped_column(String(200))
+    title_ru: Mapped[str] = mapped_column(String(200))
+    description_kk: Mapped[str] = mapped_column(Text)
+    description_ru: Mapped[str] = mapped_column(Text)
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    place: Mapped[str] = mapped_column(String(512))
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="published")
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+
+class EventReminder(Base):
+    """A student's "remind me"; the sent marks make each reminder go out once."""
+
+    __tablename__ = "event_reminders"
+    __table_args__ = (UniqueConstraint("event_id", "user_id", name="uq_event_reminders_user"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    day_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    hour_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class EventRsvp(Base):
+    """A student's "I'm going" to an event with limited places."""
+
+    __tablename__ = "event_rsvps"
+    __table_args__ = (UniqueConstraint("event_id", "user_id", name="uq_event_rsvps_user"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class EventKindSubscription(Base):
+    """A student follows every new event of one kind (all culture days, all club meetings)."""
+
+    __tablename__ = "event_kind_subscriptions"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class NotificationSettings(Base):
+    """What a student wants to be told; no row means everything is on."""
+
+    __tablename__ = "notification_settings"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    events: Mapped[bool] = mapped_column(Boolean, default=True)
+    announcements: Mapped[bool] = mapped_column(Boolean, default=True)
+    surveys: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class LearningMaterial(Base):
+    """A curated course, webinar, methodological text or textbook (imported from YAML)."""
+
+    __tablename__ = "learning_materials"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    title_kk: Mapped[str] = mapped_column(Text)
+    title_ru: Mapped[str] = mapped_column(Text)
+    description_kk: Mapped[str] = mapped_column(Text)
+    description_ru: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String(512))
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Announcement(Base):
+    """A message from admins to all students or to one event kind's subscribers."""
+
+    __tablename__ = "announcements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    author_id: Mapped[int] = mapped_column(BigInteger)
+    audience: Mapped[str] = mapped_column(String(16))  # "all" or an event kind
+    text_kk: Mapped[str] = mapped_column(Text)
+    text_ru: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="sending")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AnnouncementDelivery(Base):
+    """One recipient of an announcement: pending, claimed (being sent), sent, skipped, blocked
+    or failed. A row is claimed before its message goes out, so a restart never repeats it."""
+
+    __tablename__ = "announcement_deliveries"
+
+    announcement_id: Mapped[int] = mapped_column(
+        ForeignKey("announcements.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, autoincrement=False, index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -8,6 +8,7 @@ from bot.routers import (
     consultation,
     curator,
     dialogue,
+    events,
     fallback,
     kb,
     menu,
@@ -30,6 +31,7 @@ def create_routers() -> list[Router]:
         consultation.create_router(),
         curator.create_router(),
         stats.create_router(),
+        events.create_router(),
         dialogue.create_router(),
         fallback.create_router(),
     ]

@@ -192,7 +192,7 @@ async def _routed_intent(
         case "request_consultation":
             await journeys.consultation(message, state, profile, session)
         case "events":
-            await journeys.events(message, kb, language)
+            await journeys.events(message, session, language, text=message.text)
         case "courses":
             await journeys.courses(message, kb, language)
         case "my_requests":

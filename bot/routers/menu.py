@@ -59,6 +59,7 @@ async def menu_item(
     profile: Profile | None,
     state: FSMContext,
     session: AsyncSession,
+    is_admin: bool = False,
 ) -> None:
     message = callback.message
     if not isinstance(message, Message) or callback_data.item not in MENU_ITEMS:
@@ -73,7 +74,7 @@ async def menu_item(
         case "incident":
             await journeys.incident(message, kb, language, state)
         case "events":
-            await journeys.events(message, kb, language)
+            await journeys.events(message, session, language, is_admin=is_admin)
         case "learn":
             await journeys.courses(message, kb, language)
         case "requests":
@@ -94,8 +95,10 @@ async def consult_command(
     await journeys.consultation(message, state, profile, session)
 
 
-async def events_command(message: Message, kb: KnowledgeBase, language: str) -> None:
-    await journeys.events(message, kb, language)
+async def events_command(
+    message: Message, session: AsyncSession, language: str, is_admin: bool = False
+) -> None:
+    await journeys.events(message, session, language, is_admin=is_admin)
 
 
 async def learn_command(message: Message, kb: KnowledgeBase, language: str) -> None:

@@ -120,8 +120,13 @@ async def delete_user_data(session: AsyncSession, user_id: int) -> bool:
     from bot.services.consultations import anonymise_student
     from bot.services.surveys import cancel_for_student
 
+    from bot.services.events import forget_user as forget_event_follows
+    from bot.services.notifications import forget_user as forget_preferences
+
     await anonymise_student(session, user_id)
     await cancel_for_student(session, user_id)
+    await forget_event_follows(session, user_id)
+    await forget_preferences(session, user_id)
     await session.execute(delete(QuestionLog).where(QuestionLog.user_id == user_id))
     await session.execute(delete(FaqFeedback).where(FaqFeedback.user_id == user_id))
     await session.execute(delete(User).where(User.id == user_id))
