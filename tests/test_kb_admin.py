@@ -309,7 +309,15 @@ async def test_kb_stats_lists_most_shown_and_least_helpful(
     assert "👎 1" in admin.last_text()
 
 
-ADMIN_COMMANDS = ["/kb", "/kb наурыз", "/kb_stats", "/kb_export", "/kb_import", "/unanswered"]
+ADMIN_COMMANDS = [
+    "/kb",
+    "/kb наурыз",
+    "/kb_stats",
+    "/kb_export",
+    "/kb_import",
+    "/unanswered",
+    "/kb_retrain",
+]
 
 
 @pytest.mark.parametrize("command", ADMIN_COMMANDS)
@@ -371,3 +379,33 @@ async def test_non_admins_are_refused_every_button(
         assert looks_kazakh(answer), data
     after = await stored(app, "nauryz-dates")
     assert after is not None and after.version == 1 and after.published
+
+
+async def test_an_entry_with_the_longest_answers_still_fits_one_message(
+    admin: ChatDriver, app: App
+) -> None:
+    from dataclasses import replace
+
+    from bot.services import kb_admin
+
+    entry = app.kb.by_slug("nauryz-dates")
+    assert entry is not None
+    # Near the limit once stray "&" are escaped: 2,890 and 3,380 characters.
+    answers = {"kk": "Жауап <b>жуан</b> " * 170, "ru": "Ответ <i>курсив</i> & " * 130}
+    paraphrases = {"kk": tuple(f"нұсқа {n} " * 8 for n in range(30)), "ru": ("вариант",)}
+    async with app.session_factory() as session, session.begin():
+        await kb_admin.update_entry(
+            session,
+            entry.pk,
+            1,
+            replace(entry.item, answer=answers, alternatives=paraphrases),
+            ADMIN_ID,
+        )
+    await open_entry(admin, "nauryz-dates", "Когда празднуют Наурыз?")
+    card = admin.last_text()
+    assert len(card.encode("utf-16-le")) // 2 <= 4096
+    assert "Когда празднуют Наурыз?" in card and "Ответ &lt;i&gt;курсив" in card
+    await admin.click("👁")
+    previews = admin.texts()
+    assert all(len(text.encode("utf-16-le")) // 2 <= 4096 for text in previews)
+    assert any("Ответ <i>курсив</i> &amp;" in text for text in previews)

@@ -181,25 +181,49 @@ def serve_copy(models: Path, model: Path) -> tuple[str, str]:
     return str(served.resolve()), str(model.resolve())
 
 
-def same_file(a: str, b: str) -> bool:
-    return Path(a).resolve() == Path(b).resolve()
+class KeepCandidate(RasaSteps):
+    """The real steps, except that a worse candidate is kept, so the test can load it anyway."""
+
+    def __init__(self) -> None:
+        self.candidates: list[Path] = []
+
+    def train(self) -> Path:
+        candidate = super().train()
+        self.candidates.append(candidate)
+        return candidate
+
+    def discard(self, candidate: Path) -> None:
+        pass
 
 
 @pytest.mark.rasa
 async def test_retraining_against_a_real_rasa(
     rasa_server: str, rasa_model: Path, app: App, nlu_dirs: tuple[Path, Path]
 ) -> None:
-    served, original = serve_copy(nlu_dirs[1], rasa_model)
+    _served, original = serve_copy(nlu_dirs[1], rasa_model)
     async with app.session_factory() as session:
         items = await export_items(session)
+    steps = KeepCandidate()
     async with httpx.AsyncClient(timeout=180) as client:
+
+        async def model_id() -> str:
+            return str((await client.get(f"{rasa_server}/status")).json()["model_id"])
+
+        before = await model_id()
         try:
-            report = await ModelTrainer().retrain(items, rasa_server, None)
-            assert report.error is None and report.swap_error is None
-            assert report.test_examples > 100 and report.faq_examples > 10
+            report = await ModelTrainer(steps).retrain(items, rasa_server, None)
+            figures = f"{report}"
+            assert report.error is None and report.swap_error is None, figures
+            assert report.test_examples > 100 and report.faq_examples > 10, figures
             assert report.accuracy_before is not None and report.accuracy_after is not None
-            loaded = (await client.get(f"{rasa_server}/status")).json()["model_file"]
-            assert same_file(loaded, served if report.swapped else original)
+            # Switched exactly when the new model is not worse.
+            assert report.swapped == (report.accuracy_after >= report.accuracy_before), figures
+            assert (await model_id() != before) == report.swapped, figures
+            if not report.swapped:
+                # The hot swap itself still works with the candidate this run trained.
+                await steps.swap(rasa_server, None, steps.candidates[-1].resolve())
+                assert await model_id() != before
         finally:
             # Leave the shared server serving the project's model for the other tests.
             await client.put(f"{rasa_server}/model", json={"model_file": original})
+        assert await model_id() == before

@@ -106,8 +106,10 @@ async def set_dialog(state: FSMContext, new_state: State | None, **values: Any) 
 
 
 async def end_dialog(state: FSMContext) -> None:
+    """Forget the knowledge-base dialog; another journey's state is left alone."""
     await state.update_data({DATA_KEY: None})
-    await state.set_state(None)
+    if await state.get_state() in KbStates.__all_states_names__:
+        await state.set_state(None)
 
 
 class DialogExpired(Filter):
@@ -145,10 +147,26 @@ def quote_cut(text: str, budget: int) -> str:
     escaped = html.escape(text, quote=False)
     if len(escaped) <= budget:
         return escaped
+    if budget < 2:
+        return "…"
     cut = text[: max(budget - 1, 0)]
     while len(html.escape(cut, quote=False)) > budget - 1:
-        cut = cut[: -max(1, len(html.escape(cut, quote=False)) - budget + 1)]
+        # An escaped character takes up to five ("&amp;"): shrink by at least the overshoot / 5.
+        cut = cut[: -max(1, (len(html.escape(cut, quote=False)) - budget + 1) // 5)]
     return html.escape(cut, quote=False) + "…"
+
+
+def fit_lines(lines: list[str], limit: int = TELEGRAM_LIMIT - 50) -> str:
+    """Whole lines up to what one message holds (cutting inside a tag would break the HTML)."""
+    kept: list[str] = []
+    size = 0
+    for line in lines:
+        size += len(line) + 1
+        if size > limit:
+            kept.append("…")
+            break
+        kept.append(line)
+    return "\n".join(kept)
 
 
 def status_line(entry: AdminEntry, language: str) -> str:
@@ -182,7 +200,7 @@ def entry_card(entry: AdminEntry, language: str, title: str | None = None) -> st
         blocks.append(lines)
     links = "🔗 " + "\n".join(html.escape(link) for link in item.links) if item.links else ""
     fixed = "\n".join(filter(None, head)) + "".join("\n".join(b) for b in blocks) + links
-    budget = (TELEGRAM_LIMIT - 100 - len(fixed)) // 2
+    budget = max((TELEGRAM_LIMIT - 100 - len(fixed)) // 2, 0)
     for lines, lang in zip(blocks, ("kk", "ru"), strict=True):
         lines.append("💬 " + quote_cut(item.answer[lang], budget))
     parts = ["\n".join(filter(None, head))] + ["\n".join(b) for b in blocks]
@@ -506,7 +524,7 @@ async def show_history(
             + (f": {html.escape(changed)}" if changed else "")
         )
     await message.answer(
-        "\n".join(lines),
+        fit_lines(lines),
         reply_markup=history_keyboard(entry.pk, [v.version for v in versions[:12]], entry.version),
     )
 
@@ -981,7 +999,7 @@ async def show_stats(message: Message, session: AsyncSession, language: str) -> 
             f"{number}. {html.escape(entry.item.question[language])} — 👍 {entry.helpful} · "
             f"👎 {entry.not_helpful}"
         )
-    await message.answer("\n".join(lines)[:TELEGRAM_LIMIT])
+    await message.answer(fit_lines(lines))
 
 
 async def stats_command(message: Message, session: AsyncSession, language: str) -> None:
