@@ -213,6 +213,44 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- learning materials ---------------------------------------------------------------------------
+
+
+def cmd_learn_validate(args: argparse.Namespace) -> int:
+    from knowledge_base.learning import load_materials
+
+    result = load_materials(args.paths)
+    for problem in result.problems:
+        print(problem, file=sys.stderr)
+    if result.problems:
+        return 1
+    print(f"ok: {len(result.items)} materials")
+    return 0
+
+
+def cmd_learn_import(args: argparse.Namespace) -> int:
+    from bot.services.learning import import_materials
+    from knowledge_base.learning import load_materials
+
+    result = load_materials([args.path])
+    if result.problems:
+        for problem in result.problems:
+            print(problem, file=sys.stderr)
+        print(f"nothing imported: {len(result.problems)} problem(s)", file=sys.stderr)
+        return 1
+
+    async def _import(app: Any) -> Any:
+        async with app.session_factory() as session, session.begin():
+            return await import_materials(session, result.items, replace=args.replace)
+
+    summary = asyncio.run(_with_store(_import, seed=False))
+    print(
+        f"imported: {summary.added} added, {summary.changed} changed, "
+        f"{summary.unchanged} unchanged, {summary.removed} removed"
+    )
+    return 0
+
+
 # --- parser -------------------------------------------------------------------------------------
 
 
@@ -260,6 +298,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("kk", "ru"), default=None)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_kb_search)
+
+    learn = commands.add_parser("learn", help="learning materials shown by /learn").add_subparsers(
+        dest="learn_command", required=True, metavar="COMMAND"
+    )
+    p = learn.add_parser("validate", help="check learning-material YAML; lists every problem")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.set_defaults(func=cmd_learn_validate)
+    p = learn.add_parser(
+        "import", help="load learning-material YAML into the store (nothing if any is invalid)"
+    )
+    p.add_argument("path", metavar="PATH")
+    p.add_argument("--replace", action="store_true", help="delete materials that are not in PATH")
+    p.set_defaults(func=cmd_learn_import)
 
     p = commands.add_parser(
         "report",

@@ -18,6 +18,7 @@ from bot.keyboards import (
     curator_offer_keyboard,
     suggestions_keyboard,
 )
+from bot.learning_ui import show_learning
 from bot.routers.consultation import remember_incident, show_my_requests, start_consultation
 from bot.routers.events import show_events
 from bot.services.knowledge import Entry, KnowledgeBase
@@ -106,7 +107,12 @@ async def events(
     await show_events(message, session, language, text=text, is_admin=is_admin)
 
 
-async def courses(message: Message, kb: KnowledgeBase, language: str) -> None:
+async def courses(
+    message: Message, session: AsyncSession, kb: KnowledgeBase, language: str
+) -> None:
+    """The curated learning materials; the knowledge base's learning answers until imported."""
+    if await show_learning(message, session, language):
+        return
     await _category_list(
         message,
         kb,

@@ -32,8 +32,24 @@ async def prepare_store(app: App, *, seed: bool = True) -> None:
                         log.error("knowledge base: %s", problem)
                 summary = await import_items(session, result.items)
                 log.info("knowledge base seeded with %d entries", summary.added)
+    if seed:
+        await seed_learning(app)
     await app.kb.reload(app.session_factory)
     log.info("knowledge base: %d published entries", len(app.kb))
+
+
+async def seed_learning(app: App) -> None:
+    """Load knowledge_base/learning into an empty learning-materials table."""
+    from bot.services.learning import count_materials, import_materials
+    from knowledge_base.learning import load_materials
+
+    async with app.session_factory() as session, session.begin():
+        if await count_materials(session) == 0:
+            result = load_materials()
+            for problem in result.problems:
+                log.error("learning materials: %s", problem)
+            summary = await import_materials(session, result.items)
+            log.info("learning materials seeded with %d entries", summary.added)
 
 
 async def _report_nlu(app: App) -> None:

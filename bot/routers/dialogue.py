@@ -194,7 +194,7 @@ async def _routed_intent(
         case "events":
             await journeys.events(message, session, language, text=message.text)
         case "courses":
-            await journeys.courses(message, kb, language)
+            await journeys.courses(message, session, kb, language)
         case "my_requests":
             assert message.from_user is not None
             await journeys.my_requests(message, session, message.from_user.id)

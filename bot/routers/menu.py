@@ -76,7 +76,7 @@ async def menu_item(
         case "events":
             await journeys.events(message, session, language, is_admin=is_admin)
         case "learn":
-            await journeys.courses(message, kb, language)
+            await journeys.courses(message, session, kb, language)
         case "requests":
             await journeys.my_requests(message, session, callback.from_user.id)
         case "language":
@@ -101,8 +101,10 @@ async def events_command(
     await journeys.events(message, session, language, is_admin=is_admin)
 
 
-async def learn_command(message: Message, kb: KnowledgeBase, language: str) -> None:
-    await journeys.courses(message, kb, language)
+async def learn_command(
+    message: Message, session: AsyncSession, kb: KnowledgeBase, language: str
+) -> None:
+    await journeys.courses(message, session, kb, language)
 
 
 async def my_command(message: Message, session: AsyncSession) -> None:

@@ -118,10 +118,9 @@ async def delete_user_data(session: AsyncSession, user_id: int) -> bool:
     existed = await session.scalar(select(User.id).where(User.id == user_id)) is not None
     # Imported here: those services build on this module's tables, not the other way round.
     from bot.services.consultations import anonymise_student
-    from bot.services.surveys import cancel_for_student
-
     from bot.services.events import forget_user as forget_event_follows
     from bot.services.notifications import forget_user as forget_preferences
+    from bot.services.surveys import cancel_for_student
 
     await anonymise_student(session, user_id)
     await cancel_for_student(session, user_id)
