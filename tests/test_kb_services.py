@@ -26,6 +26,8 @@ from knowledge_base.schema import FaqItem
         ("<b>Q&A</b> &amp; <i>more</i>", "<b>Q&amp;A</b> &amp; <i>more</i>"),
         ('<a href="https://example.org">site</a>', '<a href="https://example.org">site</a>'),
         ("<blockquote>цитата</blockquote>", "<blockquote>цитата</blockquote>"),
+        ('<span class="tg-spoiler">x</span> &#1049;', '<span class="tg-spoiler">x</span> &#1049;'),
+        ("&#0; &#x110000; &nbsp;", "&amp;#0; &amp;#x110000; &amp;nbsp;"),
     ],
 )
 def test_stray_characters_are_escaped_and_telegram_tags_kept(text: str, cleaned: str) -> None:
@@ -40,6 +42,8 @@ def test_stray_characters_are_escaped_and_telegram_tags_kept(text: str, cleaned:
         ("<b><i>x</b></i>", "unexpected_close", "b"),
         ("text</i>", "unexpected_close", "i"),
         ('<a onclick="x()">y</a>', "bad_attribute", "a"),
+        ('<a href="javascript:alert(1)">y</a>', "bad_attribute", "a"),
+        ('<span class="red">y</span>', "bad_attribute", "span"),
         ("<script>alert(1)</script>", "unsupported_tag", "script"),
     ],
 )

@@ -143,8 +143,7 @@ def clean_html(text: str) -> tuple[str, HtmlProblem | None]:
                     return text, HtmlProblem("unexpected_close", name)
                 stack.pop()
             else:
-                used = {m.group(1).lower() for m in _ATTR_RE.finditer(attributes or "")}
-                if not used <= _ALLOWED_TAGS[name] or (name == "a" and "href" not in used):
+                if not _attributes_ok(name, attributes or ""):
                     return text, HtmlProblem("bad_attribute", name)
                 stack.append(name)
             out.append(match.group(0))
@@ -154,7 +153,7 @@ def clean_html(text: str) -> tuple[str, HtmlProblem | None]:
             position += 1
         elif char == "&":
             match = _ENTITY_RE.match(text, position)
-            if match is None:
+            if match is None or not _entity_ok(match.group(0)):
                 out.append("&amp;")
                 position += 1
             else:
@@ -166,6 +165,30 @@ def clean_html(text: str) -> tuple[str, HtmlProblem | None]:
     if stack:
         return text, HtmlProblem("unclosed", stack[-1])
     return "".join(out), None
+
+
+def _attributes_ok(name: str, attributes: str) -> bool:
+    """Only the attributes Telegram accepts, with values it accepts (a link must be one)."""
+    values = {
+        m.group(1).lower(): next((v for v in m.group(2, 3, 4) if v is not None), "")
+        for m in _ATTR_RE.finditer(attributes)
+    }
+    if not set(values) <= _ALLOWED_TAGS[name]:
+        return False
+    if name == "a":
+        return re.match(r"(https?://\S+|tg://\S+|mailto:\S+)$", values.get("href", "")) is not None
+    if name == "span":
+        return values.get("class") == "tg-spoiler"
+    return True
+
+
+def _entity_ok(entity: str) -> bool:
+    """A numeric entity must name a character (a stray "&#" is escaped instead)."""
+    if not entity.startswith("&#"):
+        return True
+    number = entity[2:-1]
+    code = int(number[1:], 16) if number[:1] in "xX" else int(number)
+    return 0 < code <= 0x10FFFF
 
 
 def telegram_length(text: str) -> int:
