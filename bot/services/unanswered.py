@@ -67,12 +67,17 @@ def group_questions(rows: list[tuple[int, str, str]]) -> list[QuestionGroup]:
     # Biggest exact groups first, so that a near-duplicate joins the common wording.
     keys = sorted(by_key, key=lambda k: (-len(by_key[k]), -max(r[0] for r in by_key[k])))
     clusters: list[tuple[frozenset[str], list[tuple[int, str, str]]]] = []
+    # Only clusters sharing a stem can be similar: an inverted index keeps this near-linear.
+    by_stem: dict[str, list[int]] = defaultdict(list)
     for key in keys:
-        for cluster_key, members in clusters:
-            if _similar(key, cluster_key):
-                members.extend(by_key[key])
+        candidates = sorted({index for stem in key for index in by_stem.get(stem, ())})
+        for index in candidates:
+            if _similar(key, clusters[index][0]):
+                clusters[index][1].extend(by_key[key])
                 break
         else:
+            for stem in key:
+                by_stem[stem].append(len(clusters))
             clusters.append((key, list(by_key[key])))
     groups = []
     for _key, members in clusters:
