@@ -172,7 +172,7 @@ def _make_error_handler(app: App):  # type: ignore[no-untyped-def]
     return on_error
 
 
-COMMANDS = ("start", "menu", "consult", "events", "learn", "my", "lang", "privacy", "help")
+COMMANDS = ("start", "menu", "consult", "events", "learn", "my", "me", "lang", "privacy", "help")
 
 
 def bot_commands(i18n: I18n, language: str) -> list[BotCommand]:
@@ -183,6 +183,7 @@ def bot_commands(i18n: I18n, language: str) -> list[BotCommand]:
         "events": N_("Events"),
         "learn": N_("Learning materials"),
         "my": N_("My requests"),
+        "me": N_("My cabinet: reminders, notifications, my data"),
         "help": N_("What the bot can do"),
         "lang": N_("Change language"),
         "privacy": N_("My data and consent"),

@@ -84,3 +84,8 @@ async def create_event_by_dialog(
     else:
         await admin.send(capacity)
     await admin.click("✅")
+
+
+def reminders_to(recording: RecordingSession, chat_id: int) -> list[str]:
+    """Event reminders the chat received ("🔔 Tomorrow: …" with the time under it)."""
+    return [t for t in messages_to(recording, chat_id, "🕒") if t.startswith("🔔")]

@@ -23,6 +23,7 @@ from tests.event_support import (
     create_event_by_dialog,
     make_event,
     messages_to,
+    reminders_to,
 )
 from tests.fakes.chat import ChatDriver
 from tests.fakes.recording import RecordingSession
@@ -192,9 +193,9 @@ class TestReminders:
         await student.click_data(EventOpen(id=event_id).pack())
         await student.click("🔔")
         await student.click("🔔")  # twice: still one reminder
-        await wait_until(lambda: bool(messages_to(recording, student.chat_id, "🔔 ")))
+        await wait_until(lambda: bool(reminders_to(recording, student.chat_id)))
         await asyncio.sleep(0.5)
-        reminders = messages_to(recording, student.chat_id, "🔔 ")
+        reminders = reminders_to(recording, student.chat_id)
         assert len(reminders) == 1 and looks_kazakh(reminders[0])
         assert "Корей мәдениеті күні" in reminders[0]
 
@@ -233,7 +234,7 @@ class TestReminders:
         await wait_until(lambda: bool(messages_to(recording, student.chat_id, "✖️")))
         assert looks_kazakh(messages_to(recording, student.chat_id, "✖️")[0])
         await asyncio.sleep(2.5)
-        assert not messages_to(recording, student.chat_id, "🔔 ")
+        assert not reminders_to(recording, student.chat_id)
         # The cancelled event's old buttons are refused.
         await student.click_data(EventAct(action="remind", id=event_id).pack())
         assert student.callback_answer().show_alert
@@ -287,11 +288,11 @@ async def test_reminders_survive_a_restart_and_are_sent_once(tmp_path: Path) -> 
     jobs_file = Path(str(job_store_url(settings.database_url)).split("///", 1)[1])
     assert await asyncio.to_thread(jobs_file.exists)
     await asyncio.sleep(3.2)
-    assert not messages_to(recording, 5001, "🔔 ")
+    assert not reminders_to(recording, 5001)
 
     second = await make_app(settings)
     second.start_scheduler(bot)
-    await wait_until(lambda: len(messages_to(recording, 5001, "🔔 ")) == 2)
+    await wait_until(lambda: len(reminders_to(recording, 5001)) == 2)
     await asyncio.sleep(0.3)
     await second.aclose()
 
@@ -299,7 +300,7 @@ async def test_reminders_survive_a_restart_and_are_sent_once(tmp_path: Path) -> 
     third.start_scheduler(bot)
     await asyncio.sleep(1.0)
     await third.aclose()
-    sent = messages_to(recording, 5001, "🔔 ")
+    sent = reminders_to(recording, 5001)
     assert len(sent) == 2
     assert all(looks_kazakh(text) for text in sent)
     await bot.session.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from bot.routers import (
+    cabinet,
     consultation,
     curator,
     dialogue,
@@ -32,6 +33,7 @@ def create_routers() -> list[Router]:
         curator.create_router(),
         stats.create_router(),
         events.create_router(),
+        cabinet.create_router(),
         dialogue.create_router(),
         fallback.create_router(),
     ]

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import journeys
 from bot.callbacks import MenuItem
+from bot.config import Settings
 from bot.filters import CommandText, PrivateChat
 from bot.keyboards import language_keyboard, menu_keyboard, privacy_keyboard
 from bot.routers.privacy import ask_delete_confirmation, privacy_text
@@ -34,6 +35,7 @@ def help_text() -> str:
             "/events — events\n"
             "/learn — learning materials\n"
             "/my — my requests\n"
+            "/me — my cabinet: events, notifications, my data\n"
             "/lang — change language\n"
             "/privacy — your data and consent\n"
             "/help — this help"
@@ -60,6 +62,7 @@ async def menu_item(
     state: FSMContext,
     session: AsyncSession,
     is_admin: bool = False,
+    settings: Settings | None = None,
 ) -> None:
     message = callback.message
     if not isinstance(message, Message) or callback_data.item not in MENU_ITEMS:
@@ -84,7 +87,10 @@ async def menu_item(
                 _("Choose your language:"), reply_markup=language_keyboard(language)
             )
         case "privacy":
-            await message.answer(privacy_text(profile), reply_markup=privacy_keyboard())
+            await message.answer(
+                privacy_text(profile, settings.retention_days if settings else 365),
+                reply_markup=privacy_keyboard(),
+            )
         case "delete":
             await ask_delete_confirmation(message, profile)
 

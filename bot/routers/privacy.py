@@ -10,6 +10,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import DeleteData
+from bot.config import Settings
 from bot.filters import CommandText, PrivateChat
 from bot.keyboards import delete_keyboard, privacy_keyboard
 from bot.scheduler import Planner
@@ -19,7 +20,7 @@ from bot.services.questions import QuestionRecorder
 from bot.services.users import Profile, ProfileCache, delete_user_data
 
 
-def privacy_text(profile: Profile | None) -> str:
+def privacy_text(profile: Profile | None, retention_days: int = 365) -> str:
     kept = _(
         "<b>Your data in Kelisim</b>\n\n"
         "With your consent Kelisim keeps: your Telegram id, name and username, your language, "
@@ -28,6 +29,12 @@ def privacy_text(profile: Profile | None) -> str:
         "to third parties. Anonymous statistics (how many questions, which topics) are kept "
         "without any link to you."
     )
+    kept += "\n\n" + _(
+        "It also keeps the events you asked to be reminded of or registered for, the kinds of "
+        "events you follow and your notification settings. If you do not use the bot for "
+        "{days} days, all of it is deleted automatically. In /me you can export it as a file "
+        "or withdraw your consent."
+    ).format(days=retention_days)
     if profile is None:
         status = _("You have not given consent, so nothing about you is stored.")
     else:
@@ -41,8 +48,10 @@ def privacy_text(profile: Profile | None) -> str:
     )
 
 
-async def show_privacy(message: Message, profile: Profile | None) -> None:
-    await message.answer(privacy_text(profile), reply_markup=privacy_keyboard())
+async def show_privacy(message: Message, profile: Profile | None, settings: Settings) -> None:
+    await message.answer(
+        privacy_text(profile, settings.retention_days), reply_markup=privacy_keyboard()
+    )
 
 
 async def ask_delete_confirmation(message: Message, profile: Profile | None) -> None:

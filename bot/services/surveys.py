@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Consultation, FollowUpSurvey, User, utcnow
 from bot.services.consultations import EventKind, record_event
+from bot.services.notifications import CONSENT_WITHDRAWN, preferences
 
 MAX_COMMENT_CHARS = 1_000
 
@@ -99,7 +100,10 @@ async def _reachable(session: AsyncSession, student_id: int | None) -> bool:
     if student_id is None:
         return False
     user = await session.get(User, student_id)
-    return user is not None and not user.blocked_bot
+    if user is None or user.blocked_bot or user.consent_version == CONSENT_WITHDRAWN:
+        return False
+    # Students may turn surveys off in /me.
+    return (await preferences(session, student_id)).surveys
 
 
 async def claim_for_sending(session: AsyncSession, survey_id: int) -> Delivery | None:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import CONSENT_VERSION
 from bot.db.models import FaqFeedback, QuestionLog, User, utcnow
+from bot.services.notifications import CONSENT_WITHDRAWN
 
 # last_seen_at is written at most this often per user, to keep writes off the hot path.
 _LAST_SEEN_RESOLUTION = timedelta(hours=1)
@@ -59,7 +60,8 @@ class ProfileCache:
 
 async def load_profile(session: AsyncSession, user_id: int) -> Profile | None:
     user = await session.get(User, user_id)
-    if user is None:
+    # A student who withdrew consent is treated as one who never gave it: nothing is processed.
+    if user is None or user.consent_version == CONSENT_WITHDRAWN:
         return None
     return Profile(user.id, user.language, user.consent_version)
 
