@@ -27,6 +27,19 @@ from bot.services.roles import ADMIN, CURATOR, RoleDirectory
 log = logging.getLogger(__name__)
 
 
+def message_content(message: Message) -> tuple[str, str | None, str | None] | None:
+    """(kind, text, file id) of what can be passed to a curator; None for anything else."""
+    if message.text is not None:
+        return "text", message.text, None
+    if message.photo:
+        return "photo", message.caption, message.photo[-1].file_id
+    if message.document is not None:
+        return "document", message.caption, message.document.file_id
+    if message.voice is not None:
+        return "voice", message.caption, message.voice.file_id
+    return None
+
+
 async def person_language(session: AsyncSession, user_id: int, default: str) -> str:
     """A curator's or student's language: their stored choice, else the bot's default."""
     if user_id < 0:

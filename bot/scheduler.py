@@ -263,8 +263,7 @@ def job_context() -> JobContext | None:
 async def _send(
     ctx: JobContext, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> None:
-    """Send at the paced rate; one retry when Telegram asks to slow down."""
-    await ctx.pacer.wait()
+    """Send; one retry when Telegram asks to slow down."""
     try:
         await ctx.bot.send_message(chat_id, text, reply_markup=markup)
     except TelegramRetryAfter as exc:
@@ -295,6 +294,9 @@ async def send_survey(survey_id: int) -> None:
     ctx = _require_context()
     if ctx is None:
         return
+    # Wait for a sending slot first: a burst then holds no connections, and a survey is
+    # marked sent only just before it is sent.
+    await ctx.pacer.wait()
     async with ctx.session_factory() as session, session.begin():
         delivery = await surveys.claim_for_sending(session, survey_id)
     if delivery is None:
@@ -310,6 +312,7 @@ async def remind_survey(survey_id: int) -> None:
     ctx = _require_context()
     if ctx is None:
         return
+    await ctx.pacer.wait()
     async with ctx.session_factory() as session, session.begin():
         delivery = await surveys.claim_for_reminder(session, survey_id)
     if delivery is not None:

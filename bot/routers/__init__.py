@@ -7,7 +7,6 @@ from aiogram import Router
 from bot.routers import (
     cabinet,
     consultation,
-    curator,
     dialogue,
     events,
     fallback,
@@ -16,7 +15,6 @@ from bot.routers import (
     onboarding,
     privacy,
     staff,
-    stats,
 )
 
 
@@ -30,8 +28,6 @@ def create_routers() -> list[Router]:
         kb.create_router(),
         kb.create_refusal_router(),
         consultation.create_router(),
-        curator.create_router(),
-        stats.create_router(),
         events.create_router(),
         cabinet.create_router(),
         dialogue.create_router(),

@@ -14,11 +14,16 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.text_decorations import html_decoration as html
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.consultation_delivery import announce, notify, refresh_cards
+from bot.consultation_delivery import (
+    announce,
+    message_content,
+    notify,
+    refresh_cards,
+    relay_to_curator,
+)
 from bot.consultation_keyboards import (
     ConsultConsent,
     ConsultStep,
@@ -46,8 +51,10 @@ from bot.consultation_texts import (
     status_label,
     summary_text,
 )
+from bot.db.models import utcnow
 from bot.filters import PrivateChat
 from bot.keyboards import curator_offer_keyboard
+from bot.routers import curator, stats
 from bot.routers.onboarding import consent_text
 from bot.scheduler import Planner
 from bot.services import consultations, surveys
@@ -60,7 +67,7 @@ from bot.services.consultations import (
     OpenCases,
     Refusal,
 )
-from bot.services.roles import RoleDirectory
+from bot.services.roles import ADMIN, CURATOR, RoleDirectory
 from bot.services.users import Profile, ProfileCache, give_consent
 from bot.texts import help_numbers
 
@@ -82,6 +89,33 @@ class SurveyForm(StatesGroup):
     comment = State()
 
 
+FORM_STATES = frozenset(
+    state.state for state in (*ConsultForm.__all_states__, *SurveyForm.__all_states__)
+)
+
+
+class ConsultationTraffic(Filter):
+    """The one gate of this router's messages, evaluated on every update, so it answers from
+    memory: a command, a form being filled in here, a curator or admin, or a student with an
+    open consultation. A student's ordinary question fails it at once."""
+
+    async def __call__(
+        self,
+        message: Message,
+        cases: OpenCases,
+        raw_state: str | None = None,
+        is_admin: bool = False,
+        is_curator: bool = False,
+    ) -> bool:
+        if is_curator or is_admin or raw_state in FORM_STATES:
+            return True
+        if message.text is not None and message.text.startswith("/"):
+            return True
+        await cases.refresh()
+        user = message.from_user
+        return user is not None and user.id in cases
+
+
 class InOpenConsultation(Filter):
     """The writer has an open consultation (answered from memory, no query per update)."""
 
@@ -89,19 +123,6 @@ class InOpenConsultation(Filter):
         await cases.refresh()
         user = message.from_user
         return user is not None and user.id in cases
-
-
-def message_content(message: Message) -> tuple[str, str | None, str | None] | None:
-    """(kind, text, file id) of what can be passed to a curator; None for anything else."""
-    if message.text is not None:
-        return "text", message.text, None
-    if message.photo:
-        return "photo", message.caption, message.photo[-1].file_id
-    if message.document is not None:
-        return "document", message.caption, message.document.file_id
-    if message.voice is not None:
-        return "voice", message.caption, message.voice.file_id
-    return None
 
 
 def refusal_for_student(refusal: ConsultationRefused) -> str:
@@ -382,7 +403,7 @@ async def _open(
     cases.add(user.id, consultation.id)
     await roles.refresh()
     await announce(bot, session, i18n, settings, roles, consultation)
-    planner.unclaimed(consultation.id, consultations.aware(consultation.created_at) or _now())
+    planner.unclaimed(consultation.id, consultations.aware(consultation.created_at) or utcnow())
     if draft.urgent:
         await message.answer(
             _(
@@ -402,12 +423,6 @@ async def _open(
     )
 
 
-def _now():  # type: ignore[no-untyped-def]
-    from bot.db.models import utcnow
-
-    return utcnow()
-
-
 async def _announce_urgent_again(
     bot: Bot,
     session: AsyncSession,
@@ -419,9 +434,9 @@ async def _announce_urgent_again(
     consultation = await consultations.get(session, case)
     if consultation is None:
         return
-    people = set(roles.members("curator")) | set(roles.members("admin"))
+    people = set(roles.members(CURATOR)) | set(roles.members(ADMIN))
     if consultation.curator_id is not None:
-        people = {consultation.curator_id} | set(roles.members("admin"))
+        people = {consultation.curator_id} | set(roles.members(ADMIN))
     await notify(
         bot,
         session,
@@ -568,12 +583,12 @@ async def relay_from_student(
         )
         return
     kind, text, file_id = content
+    if text is not None and text.startswith("/"):
+        raise SkipHandler()  # a command the bot does not know is not meant for the curator
     stored, starts_wait = await consultations.add_student_message(
         session, consultation.id, kind, text, file_id
     )
     if consultation.status == consultations.Status.ACTIVE and consultation.curator_id:
-        from bot.consultation_delivery import relay_to_curator
-
         if starts_wait:
             planner.reply_timer(consultation.id, stored.created_at)
         if await relay_to_curator(bot, session, consultation, stored, consultation.curator_id):
@@ -754,8 +769,12 @@ async def survey_comment(message: Message, state: FSMContext, session: AsyncSess
 
 
 def create_router() -> Router:
+    """Students', curators' and admins' consultation handlers in one router behind one cheap
+    gate: each router costs every update a traversal, and this one sits on the FAQ path."""
     router = Router(name="consultation")
-    router.message.filter(PrivateChat())
+    router.message.filter(PrivateChat(), ConsultationTraffic())
+    stats.register(router)
+    curator.register_commands(router)
     router.callback_query.register(consent_chosen, ConsultConsent.filter())
     router.callback_query.register(form_step, ConsultStep.filter())
     router.callback_query.register(urgent_step, UrgentHelp.filter())
@@ -770,13 +789,5 @@ def create_router() -> Router:
     )
     router.message.register(survey_comment, StateFilter(SurveyForm.comment))
     router.message.register(relay_from_student, InOpenConsultation())
+    curator.register_relay(router)
     return router
-
-
-__all__ = [
-    "create_router",
-    "html",
-    "remember_incident",
-    "show_my_requests",
-    "start_consultation",
-]

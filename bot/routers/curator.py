@@ -23,6 +23,7 @@ from bot.config import Settings
 from bot.consultation_delivery import (
     deliver_backlog,
     is_blocked,
+    message_content,
     notify,
     person_language,
     refresh_cards,
@@ -46,8 +47,7 @@ from bot.consultation_texts import (
     queue_line,
 )
 from bot.db.models import Consultation, User, utcnow
-from bot.filters import HasRole, PrivateChat
-from bot.routers.consultation import message_content
+from bot.filters import HasRole
 from bot.scheduler import Planner
 from bot.services import consultations, surveys
 from bot.services.consultations import ConsultationRefused, OpenCases, Refusal
@@ -538,20 +538,19 @@ async def _mark_blocked(session: AsyncSession, student_id: int) -> None:
     await session.execute(update(User).where(User.id == student_id).values(blocked_bot=True))
 
 
-def create_router() -> Router:
-    router = Router(name="curator")
-    router.message.register(show_queue, Command("queue"), PrivateChat(), HasRole(CURATOR))
-    router.message.register(show_mine, Command("mine"), PrivateChat(), HasRole(CURATOR))
-    router.message.register(refuse_command, Command(*CURATOR_COMMANDS), PrivateChat())
+def register_commands(router: Router) -> None:
+    """Curators' commands, buttons and pending dialogs (the router filters private chats)."""
+    router.message.register(show_queue, Command("queue"), HasRole(CURATOR))
+    router.message.register(show_mine, Command("mine"), HasRole(CURATOR))
+    router.message.register(refuse_command, Command(*CURATOR_COMMANDS))
+    router.message.register(write_note, StateFilter(CuratorForm.note), HasRole(CURATOR))
+    router.message.register(write_resolution, StateFilter(CuratorForm.closing), HasRole(CURATOR))
     router.callback_query.register(case_action, CaseAction.filter(), HasRole(CURATOR))
     router.callback_query.register(transfer_to, TransferTo.filter(), HasRole(CURATOR))
     router.callback_query.register(refuse_button, CaseAction.filter())
     router.callback_query.register(refuse_button, TransferTo.filter())
-    router.message.register(
-        write_note, StateFilter(CuratorForm.note), PrivateChat(), HasRole(CURATOR)
-    )
-    router.message.register(
-        write_resolution, StateFilter(CuratorForm.closing), PrivateChat(), HasRole(CURATOR)
-    )
-    router.message.register(relay_from_curator, PrivateChat(), HasRole(CURATOR), CuratorTarget())
-    return router
+
+
+def register_relay(router: Router) -> None:
+    """A curator's message to the student they are working with; registered last."""
+    router.message.register(relay_from_curator, HasRole(CURATOR), CuratorTarget())

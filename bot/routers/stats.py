@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.consultation_texts import area_label, duration_text
 from bot.db.models import utcnow
-from bot.filters import HasRole, PrivateChat
+from bot.filters import HasRole
 from bot.routers.staff import admins_only
 from bot.services.reports import Report, build_report
 from bot.services.roles import ADMIN
@@ -61,17 +61,17 @@ def render_report(report: Report, days: int, language: str) -> str:
             rating="—" if report.average_rating is None else f"{report.average_rating:.1f}",
         ),
     ]
-    for c in report.curators:
-        if not (c.closed or c.surveys_sent):
+    for score in report.curators:
+        if not (score.closed or score.surveys_sent):
             continue
         lines.append(
             "• "
             + _("curator {id}: closed {closed}, surveys {answered}/{sent}, rating {rating}").format(
-                id=f"<code>{c.curator_id}</code>",
-                closed=c.closed,
-                answered=c.surveys_answered,
-                sent=c.surveys_sent,
-                rating="—" if c.average_rating is None else f"{c.average_rating:.1f}",
+                id=f"<code>{score.curator_id}</code>",
+                closed=score.closed,
+                answered=score.surveys_answered,
+                sent=score.surveys_sent,
+                rating="—" if score.average_rating is None else f"{score.average_rating:.1f}",
             )
         )
     lines += [
@@ -96,9 +96,7 @@ async def refuse(message: Message) -> None:
     await message.answer(admins_only())
 
 
-def create_router() -> Router:
-    router = Router(name="stats")
-    router.message.filter(PrivateChat())
+def register(router: Router) -> None:
+    """/stats for admins, a refusal for everyone else (the router filters private chats)."""
     router.message.register(show_stats, Command("stats"), HasRole(ADMIN))
     router.message.register(refuse, Command("stats"))
-    return router

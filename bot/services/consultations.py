@@ -665,7 +665,9 @@ class OpenCases:
                     )
                 )
             ).all()
-        self._by_student = {int(student): int(case_id) for student, case_id in rows}
+        self._by_student = {
+            int(student): int(case_id) for student, case_id in rows if student is not None
+        }
 
     def get(self, student_id: int) -> int | None:
         return self._by_student.get(student_id)

@@ -310,13 +310,13 @@ def render_plain(report: Report) -> str:
         f" ({'—' if rate is None else f'{rate:.0%}'}), average rating "
         f"{'—' if avg is None else f'{avg:.2f}'}"
     )
-    for c in report.curators:
-        c_rate, c_avg = c.response_rate, c.average_rating
+    for score in report.curators:
+        c_rate, c_avg = score.response_rate, score.average_rating
         lines.append(
-            f"  curator {c.curator_id}: closed {c.closed}, surveys {c.surveys_answered}/"
-            f"{c.surveys_sent} ({'—' if c_rate is None else f'{c_rate:.0%}'}), "
+            f"  curator {score.curator_id}: closed {score.closed}, surveys {score.surveys_answered}/"
+            f"{score.surveys_sent} ({'—' if c_rate is None else f'{c_rate:.0%}'}), "
             f"rating {'—' if c_avg is None else f'{c_avg:.2f}'}, "
-            f"resolved yes/no {c.resolved_yes}/{c.resolved_no}"
+            f"resolved yes/no {score.resolved_yes}/{score.resolved_no}"
         )
     lines.append(
         f"Conversations: {report.conversations_bot_alone} answered by the bot alone, "
