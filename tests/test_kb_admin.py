@@ -4,15 +4,31 @@ previews, versions with history and restore, deletion, publishing, and the refus
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import pytest
 from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.base import StorageKey
+from aiogram.methods import SendDocument
 from sqlalchemy import select
 
 from bot.db.models import FaqEntry, FaqEntryVersion
 from bot.factory import App
+from bot.kb_admin_keyboards import (
+    KbAct,
+    KbAttach,
+    KbCategory,
+    KbDialog,
+    KbField,
+    KbImport,
+    KbNav,
+    KbOpen,
+    KbPickCategory,
+    KbQuestion,
+    KbVersion,
+)
 from bot.routers import kb_admin as kb_admin_router
+from bot.services import kb_admin
 from tests.fakes.chat import ChatDriver
 from tests.fakes.recording import RecordingSession
 from tests.lang import looks_kazakh, looks_russian
@@ -339,20 +355,6 @@ async def test_non_admins_are_refused_every_command(
 async def test_non_admins_are_refused_every_button(
     admin: ChatDriver, student: ChatDriver, app: App
 ) -> None:
-    from bot.kb_admin_keyboards import (
-        KbAct,
-        KbAttach,
-        KbCategory,
-        KbDialog,
-        KbField,
-        KbImport,
-        KbNav,
-        KbOpen,
-        KbPickCategory,
-        KbQuestion,
-        KbVersion,
-    )
-
     row = await stored(app, "nauryz-dates")
     assert row is not None
     buttons = [
@@ -384,10 +386,6 @@ async def test_non_admins_are_refused_every_button(
 async def test_an_entry_with_the_longest_answers_still_fits_one_message(
     admin: ChatDriver, app: App
 ) -> None:
-    from dataclasses import replace
-
-    from bot.services import kb_admin
-
     entry = app.kb.by_slug("nauryz-dates")
     assert entry is not None
     # Near the limit once stray "&" are escaped: 2,890 and 3,380 characters.
@@ -409,3 +407,41 @@ async def test_an_entry_with_the_longest_answers_still_fits_one_message(
     previews = admin.texts()
     assert all(len(text.encode("utf-16-le")) // 2 <= 4096 for text in previews)
     assert any("Ответ <i>курсив</i> &amp;" in text for text in previews)
+
+
+async def test_a_photo_in_the_dialog_is_asked_again_as_text(admin: ChatDriver) -> None:
+    await admin.send("/kb")
+    await admin.click("➕")
+    await admin.click("culture")
+    await admin.send_photo()
+    assert "текст" in admin.last_text()
+    await admin.send("Қазақша сұрақ?")
+    assert "Шаг 3 из 8" in admin.last_text()  # the dialog went on
+
+
+async def test_dialog_buttons_after_the_dialog_ended_are_out_of_date(
+    admin: ChatDriver, app: App
+) -> None:
+    await admin.send("/kb")
+    await admin.click("➕")
+    await admin.click("culture")
+    await admin.send("/cancel")
+    await admin.click_data(KbDialog(act="save").pack())
+    assert "устарела" in (admin.answered_callback_text() or "")
+
+
+async def test_an_expired_import_confirmation_imports_nothing(
+    admin: ChatDriver, dp: Dispatcher, bot: Bot, app: App
+) -> None:
+    await admin.send_command("/kb_export")
+    exported = next(m for m in admin.sent() if isinstance(m, SendDocument))
+    content = exported.document.data.replace("21–23 марта".encode(), "22 марта".encode())
+    await admin.send_document("kb.yml", content)
+    key = StorageKey(bot_id=bot.id, chat_id=ADMIN_ID, user_id=ADMIN_ID)
+    data = await dp.storage.get_data(key)
+    data["kb"]["touched"] = time.time() - kb_admin_router.DIALOG_TIMEOUT - 1
+    await dp.storage.set_data(key, data)
+    await admin.click("Применить")
+    assert "30" in admin.last_text()
+    row = await stored(app, "nauryz-dates")
+    assert row is not None and "21–23 марта" in row.answer_ru and row.version == 1

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bot.db.models import FaqEntry, QuestionLog
 from bot.factory import App
+from bot.kb_admin_keyboards import KbQuestion
 from bot.services.unanswered import group_questions
 from tests.fakes.chat import ChatDriver
 from tests.fakes.recording import RecordingSession
@@ -118,8 +119,6 @@ async def test_attach_as_a_paraphrase_of_an_existing_entry(
 
 
 async def test_a_group_already_dealt_with_says_so(admin: ChatDriver, asked: None, app: App) -> None:
-    from bot.kb_admin_keyboards import KbQuestion
-
     async with app.session_factory() as session:
         gym_row = await session.scalar(select(QuestionLog.id).where(QuestionLog.text == GYM[0]))
     assert gym_row is not None

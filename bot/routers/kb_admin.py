@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject, Filter, StateFilter
+from aiogram.filters import Command, CommandObject, Filter, StateFilter, or_f
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -26,9 +26,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.journeys import render_entry
 from bot.kb_admin_keyboards import (
     KbAct,
+    KbAttach,
     KbCategory,
     KbDialog,
     KbField,
+    KbImport,
     KbNav,
     KbOpen,
     KbPickCategory,
@@ -1027,7 +1029,11 @@ def create_router() -> Router:
     router.message.register(kb_command, Command("kb"))
     router.message.register(stats_command, Command("kb_stats"))
     router.message.register(expired, states, DialogExpired())
-    router.callback_query.register(expired, states, DialogExpired())
+    # Only the dialog's own buttons expire with it; opening an entry from a list still works.
+    dialog_buttons = or_f(
+        KbDialog.filter(), KbPickCategory.filter(), KbImport.filter(), KbAttach.filter()
+    )
+    router.callback_query.register(expired, states, dialog_buttons, DialogExpired())
     router.message.register(cancel_command, Command("cancel"), states)
     router.message.register(search_text, StateFilter(KbStates.search), F.text)
     router.message.register(add_text, StateFilter(KbStates.add))
