@@ -25,6 +25,7 @@ from bot.middlewares.database import DbSessionMiddleware
 from bot.middlewares.locale import LocaleMiddleware, language_from_code
 from bot.middlewares.roles import RolesMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
+from bot.outreach import resume_outreach
 from bot.routers import create_routers
 from bot.scheduler import Planner
 from bot.services.consultations import OpenCases
@@ -72,6 +73,8 @@ class App:
             roles=self.roles,
             cases=self.cases,
         )
+        # Announcements a stop interrupted continue.
+        resume_outreach(self.planner)
 
     async def aclose(self) -> None:
         if self.planner is not None:

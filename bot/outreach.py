@@ -1,5 +1,5 @@
 """Scheduled outreach to students — event reminders, change notices, new-event notices,
-announcements — and the retention job, all in bot/scheduler.py's persistent job store.
+announcements — all in bot/scheduler.py's persistent job store.
 
 The same rules as there: module-level job functions with ids as arguments, each claiming its
 rows before sending so a restart or a second replica never sends twice, and one pacer for
@@ -27,7 +27,6 @@ from bot.event_ui import (
 from bot.scheduler import JobContext, Planner, job_context
 from bot.services import announcements, events
 from bot.services.notifications import Recipient, mark_blocked
-from bot.services.users import purge_inactive
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +35,6 @@ BLOCKED = "blocked"
 FAILED = "failed"
 # How often Telegram may ask us to slow down for one message before we give up on it.
 MAX_RETRIES = 5
-RETENTION_EVERY = timedelta(hours=6)
-ANNOUNCEMENT_TICK = timedelta(seconds=30)
 
 
 # ----- scheduling, in domain terms -----
@@ -90,27 +87,24 @@ def tell_kind_subscribers(planner: Planner, event_id: int) -> None:
 
 
 def start_announcement(planner: Planner, announcement_id: int) -> None:
-    """Deliver an announcement; the job stays in the store until it is done, so delivery
-    resumes after a restart."""
+    """Deliver an announcement now (also used to resume one after a restart)."""
     planner.scheduler.add_job(
         deliver_announcement,
-        "interval",
-        seconds=ANNOUNCEMENT_TICK.total_seconds(),
-        next_run_time=utcnow(),
+        "date",
+        run_date=utcnow(),
         args=[announcement_id],
         id=f"announcement:{announcement_id}",
         replace_existing=True,
     )
 
 
-def schedule_retention(planner: Planner) -> None:
-    """Purge inactive students at start-up and every six hours (one job, however many starts)."""
+def resume_outreach(planner: Planner) -> None:
+    """At start-up: resume announcements that were being sent when the bot stopped."""
     planner.scheduler.add_job(
-        enforce_retention,
-        "interval",
-        seconds=RETENTION_EVERY.total_seconds(),
-        next_run_time=utcnow(),
-        id="retention",
+        resume_announcements,
+        "date",
+        run_date=utcnow(),
+        id="resume-announcements",
         replace_existing=True,
     )
 
@@ -119,14 +113,21 @@ def schedule_retention(planner: Planner) -> None:
 
 
 async def deliver(
-    ctx: JobContext, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+    ctx: JobContext,
+    chat_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    paced: bool = False,
 ) -> str:
     """Send one message at the paced rate: "sent", "blocked" (403, marked) or "failed".
 
-    Telegram's 429 is honoured by waiting retry_after, a few times at most.
+    Telegram's 429 is honoured by waiting retry_after, a few times at most. `paced`: the
+    caller has already waited for its turn.
     """
-    for _attempt in range(MAX_RETRIES):
-        await ctx.pacer.wait()
+    for attempt in range(MAX_RETRIES):
+        if attempt or not paced:
+            await ctx.pacer.wait()
         try:
             await ctx.bot.send_message(
                 chat_id, text, reply_markup=markup, disable_web_page_preview=True
@@ -216,50 +217,72 @@ async def notify_kind_subscribers(event_id: int) -> None:
     log.info("event %s: new-event notices %s", event_id, counts)
 
 
-async def deliver_announcement(announcement_id: int) -> None:
-    """Job: deliver an announcement in batches, claiming each batch before sending it."""
+async def resume_announcements() -> None:
+    """Job: restart the delivery of announcements a stop interrupted."""
     ctx = job_context()
     if ctx is None:
         return
-    from bot.announcement_ui import announcement_report
+    async with ctx.session_factory() as session:
+        unfinished = await announcements.unfinished(session)
+    for announcement_id in unfinished:
+        log.info("announcement %s: resuming delivery", announcement_id)
+        start_announcement(ctx.planner, announcement_id)
 
+
+async def deliver_announcement(announcement_id: int) -> None:
+    """Job: deliver an announcement in small batches, each claimed before it is sent.
+
+    When the bot stops, the claimed rows not yet sent are released, so the next start sends
+    them; only a crash can leave a batch unsent, and it is reported as interrupted.
+    """
+    ctx = job_context()
+    if ctx is None:
+        return
     while True:
         async with ctx.session_factory() as session, session.begin():
             batch = await announcements.claim_batch(session, announcement_id)
-        if batch is None:  # finished or unknown; the job is no longer needed
-            ctx.planner.cancel(f"announcement:{announcement_id}")
+        if batch is None:  # finished by another run, or unknown
             return
         if not batch.items:
             break
         outcomes: dict[int, str] = {}
-        for item in batch.items:
-            if item.skip is not None:
-                outcomes[item.user_id] = item.skip
-                continue
-            text = batch.text_kk if item.language == "kk" else batch.text_ru
-            outcomes[item.user_id] = await deliver(ctx, item.user_id, text)
-        async with ctx.session_factory() as session, session.begin():
-            await announcements.record_outcomes(session, announcement_id, outcomes)
+        # A message cut off while being sent may have arrived: it stays claimed, never resent.
+        in_flight: int | None = None
+        try:
+            for item in batch.items:
+                if item.skip is not None:
+                    outcomes[item.user_id] = item.skip
+                    continue
+                await ctx.pacer.wait()
+                if job_context() is not ctx:  # the planner stopped: leave the rest for later
+                    break
+                text = batch.text_kk if item.language == "kk" else batch.text_ru
+                in_flight = item.user_id
+                outcomes[item.user_id] = await deliver(ctx, item.user_id, text, paced=True)
+                in_flight = None
+        finally:
+            unsent = [
+                i.user_id
+                for i in batch.items
+                if i.user_id not in outcomes and i.user_id != in_flight
+            ]
+            async with ctx.session_factory() as session, session.begin():
+                await announcements.record_outcomes(session, announcement_id, outcomes)
+                await announcements.release(session, announcement_id, unsent)
+        if job_context() is not ctx:
+            log.info(
+                "announcement %s: paused by a stop; resumes at the next start", announcement_id
+            )
+            return
     async with ctx.session_factory() as session, session.begin():
         summary = await announcements.finish(session, announcement_id)
-    ctx.planner.cancel(f"announcement:{announcement_id}")
     if summary is None:
         return
-    async with ctx.session_factory() as session:
-        from bot.consultation_delivery import person_language
+    from bot.announcement_ui import announcement_report
+    from bot.consultation_delivery import person_language
 
+    async with ctx.session_factory() as session:
         language = await person_language(session, summary.author_id, ctx.settings.default_language)
     with ctx.i18n.context(), ctx.i18n.use_locale(language):
         text = announcement_report(summary)
     await deliver(ctx, summary.author_id, text)
-
-
-async def enforce_retention() -> None:
-    """Job: delete the data of students inactive for RETENTION_DAYS."""
-    ctx = job_context()
-    if ctx is None:
-        return
-    async with ctx.session_factory() as session, session.begin():
-        deleted = await purge_inactive(session, ctx.settings.retention_days)
-    if deleted:
-        log.info("retention: deleted the data of %d inactive students", deleted)

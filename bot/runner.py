@@ -63,6 +63,8 @@ async def _report_nlu(app: App) -> None:
         )
 
 
+# A plain loop rather than a job in the persistent store: purging is idempotent and each
+# start runs it at once, so persistence would add nothing.
 RETENTION_CHECK_EVERY = 6 * 3600
 
 
@@ -92,7 +94,7 @@ async def run(settings: Settings) -> None:
         app.recorder.start()
         if app.cases is not None:
             await app.cases.refresh(force=True)
-        # Surveys and nudges that came due while the bot was down are sent now, once.
+        # Surveys, nudges and reminders that came due while the bot was down are sent now, once.
         app.start_scheduler(bot)
         background.append(asyncio.create_task(enforce_retention(app), name="retention"))
         background.append(

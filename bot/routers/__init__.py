@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from bot.routers import (
+    announcements,
     cabinet,
     consultation,
     dialogue,
@@ -30,6 +31,7 @@ def create_routers() -> list[Router]:
         consultation.create_router(),
         events.create_router(),
         cabinet.create_router(),
+        announcements.create_router(),
         dialogue.create_router(),
         fallback.create_router(),
     ]

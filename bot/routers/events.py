@@ -373,6 +373,8 @@ async def draft_action(
             )
             return
         event = await events.create_event(session, draft, callback.from_user.id)
+        # Committed first: the jobs read the event from their own sessions.
+        await session.commit()
         schedule_event(planner, event.id, event.starts_at)
         tell_kind_subscribers(planner, event.id)
         await callback.answer(_("Published."))
@@ -555,6 +557,7 @@ async def event_admin(
         if cancelled is None:
             await _stale(callback, Reply.CANCELLED)
             return
+        await session.commit()  # before the job that tells followers reads it
         unschedule_event(planner, event.id)
         tell_followers(planner, event.id, "cancelled")
         await callback.answer(_("Cancelled."))
@@ -601,6 +604,7 @@ async def edit_input(
         )
         return
     if field == "starts_at":
+        await session.commit()  # before the jobs read the new time
         schedule_event(planner, event.id, event.starts_at)
         tell_followers(planner, event.id, "moved")
         await message.answer(

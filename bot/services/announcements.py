@@ -32,8 +32,8 @@ BLOCKED = "blocked"
 FAILED = "failed"
 SENDING = "sending"
 DONE = "done"
-# One second's worth of messages at the paced rate: a restart loses at most this many.
-BATCH = 25
+# Claimed together; a crash (not a stop) can leave at most this many unsent.
+BATCH = 10
 TEXT_MAX = 3500
 
 
@@ -179,6 +179,28 @@ async def record_outcomes(
             )
             .values(sent_at=utcnow())
         )
+
+
+async def release(session: AsyncSession, announcement_id: int, user_ids: list[int]) -> None:
+    """Put claimed recipients that were not sent to back to pending (after a stop)."""
+    if not user_ids:
+        return
+    await session.execute(
+        update(AnnouncementDelivery)
+        .where(
+            AnnouncementDelivery.announcement_id == announcement_id,
+            AnnouncementDelivery.user_id.in_(user_ids),
+            AnnouncementDelivery.status == CLAIMED,
+        )
+        .values(status=PENDING)
+    )
+
+
+async def unfinished(session: AsyncSession) -> list[int]:
+    """Announcements still being delivered."""
+    return list(
+        (await session.scalars(select(Announcement.id).where(Announcement.status == SENDING))).all()
+    )
 
 
 @dataclass(frozen=True, slots=True)
