@@ -23,6 +23,7 @@ from bot.db.engine import create_engine, create_session_factory
 from bot.i18n import create_i18n
 from bot.middlewares.database import DbSessionMiddleware
 from bot.middlewares.locale import LocaleMiddleware, language_from_code
+from bot.middlewares.ordering import ChatOrderMiddleware
 from bot.middlewares.roles import RolesMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.outreach import resume_outreach
@@ -131,6 +132,8 @@ def create_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatche
         observer.outer_middleware(locale)
         observer.outer_middleware(throttling)
         observer.outer_middleware(roles)
+    # One chat's updates in arrival order, so relayed messages keep their order.
+    dp.update.outer_middleware(ChatOrderMiddleware())
     dp.include_routers(*create_routers())
     dp.errors.register(_make_error_handler(app))
     return dp

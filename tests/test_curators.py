@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import pytest
 from aiogram import Bot, Dispatcher
@@ -280,3 +281,24 @@ async def test_admin_sees_stats(
     await admin.send("/stats")
     assert looks_russian(admin.last_text())
     assert "1" in admin.last_text() and "⚖️" in admin.last_text()
+
+
+async def test_messages_sent_in_quick_succession_arrive_in_order(
+    student: ChatDriver, curator: ChatDriver, recording: RecordingSession
+) -> None:
+    await consent(student)
+    await request_consultation(student)
+    await curator.click("✋", card_id(recording, CURATOR_ID))
+    original = recording.make_request
+
+    async def slow_first(bot: Bot, method: Any, timeout: int | None = None) -> Any:  # noqa: ASYNC109
+        # Telegram is slow to accept the first message: the later ones must still wait.
+        if isinstance(method, SendMessage) and "бірінші" in (method.text or ""):
+            await asyncio.sleep(0.2)
+        return await original(bot, method, timeout)
+
+    recording.make_request = slow_first  # type: ignore[method-assign]
+    words = ["бірінші", "екінші", "үшінші"]
+    await asyncio.gather(*(curator.send(word) for word in words))
+    relayed = [t for t in texts_to(recording, STUDENT_ID) if any(w in t for w in words)]
+    assert [next(w for w in words if w in t) for t in relayed] == words
