@@ -445,3 +445,30 @@ async def test_an_expired_import_confirmation_imports_nothing(
     assert "30" in admin.last_text()
     row = await stored(app, "nauryz-dates")
     assert row is not None and "21–23 марта" in row.answer_ru and row.version == 1
+
+
+async def test_text_while_a_preview_waits_replaces_the_value_or_gets_a_hint(
+    admin: ChatDriver, app: App
+) -> None:
+    await open_entry(admin, "наурыз", "Когда празднуют Наурыз?")
+    await admin.click("✏️")
+    await admin.click("Вопрос (ru)")
+    await admin.send("Когда Наурыз?")
+    await admin.send("Когда отмечают Наурыз?")  # changed their mind before saving
+    await admin.click("💾")
+    row = await stored(app, "nauryz-dates")
+    assert row is not None and row.question_ru == "Когда отмечают Наурыз?" and row.version == 2
+
+    await admin.send("/kb")
+    await admin.click("➕")
+    await admin.click("culture")
+    for text in ("Сұрақ?", "Вопрос?"):
+        await admin.send(text)
+    await admin.click("⏭")
+    await admin.click("⏭")
+    await admin.send("Жауап.")
+    await admin.send("Ответ.")
+    await admin.click("⏭")
+    await admin.send("сохранить")
+    assert "/cancel" in admin.last_text() and looks_russian(admin.last_text())
+    assert await stored(app, "vopros") is None

@@ -1017,6 +1017,10 @@ async def stats_button(callback: CallbackQuery, session: AsyncSession, language:
 # --- router --------------------------------------------------------------------------------------------
 
 
+async def confirm_hint(message: Message) -> None:
+    await message.answer(_("Please use the buttons above to save or cancel, or send /cancel."))
+
+
 async def cancel_command(message: Message, state: FSMContext) -> None:
     await end_dialog(state)
     await message.answer(_("Cancelled. Nothing was saved."))
@@ -1037,7 +1041,9 @@ def create_router() -> Router:
     router.message.register(cancel_command, Command("cancel"), states)
     router.message.register(search_text, StateFilter(KbStates.search), F.text)
     router.message.register(add_text, StateFilter(KbStates.add))
-    router.message.register(edit_text, StateFilter(KbStates.edit_value))
+    # A new text while the preview waits for «Save» replaces the pending value.
+    router.message.register(edit_text, StateFilter(KbStates.edit_value, KbStates.edit_confirm))
+    router.message.register(confirm_hint, StateFilter(KbStates.confirm, KbStates.import_confirm))
     router.callback_query.register(menu_button, KbNav.filter(F.to == "menu"))
     router.callback_query.register(ask_search, KbNav.filter(F.to == "search"))
     router.callback_query.register(show_categories, KbNav.filter(F.to == "categories"))
