@@ -339,3 +339,15 @@ def _survey_status_is(app: App, status: str) -> bool:
     with sqlite3.connect(path) as conn:
         row = conn.execute(f"select status from {FollowUpSurvey.__tablename__}").fetchone()
     return bool(row and row[0] == status)
+
+
+async def test_open_index_keeps_a_new_consultation_across_an_early_reread(app: App) -> None:
+    from bot.services.consultations import OpenCases
+
+    cases = OpenCases(app.session_factory)
+    cases.add(77, 5)  # opened in a transaction the store does not show yet
+    await cases.refresh(force=True)
+    assert cases.get(77) == 5
+    cases.discard(77)
+    await cases.refresh(force=True)
+    assert 77 not in cases

@@ -650,6 +650,9 @@ class OpenCases:
         self._session_factory = session_factory
         self._ttl = ttl
         self._by_student: dict[int, int] = {}
+        # Added here recently: kept across a re-read that ran before their transaction was
+        # committed, so a student's next message is not taken for a question to the bot.
+        self._recent: dict[int, tuple[int, float]] = {}
         self._loaded_at = float("-inf")
 
     async def refresh(self, *, force: bool = False) -> None:
@@ -665,9 +668,12 @@ class OpenCases:
                     )
                 )
             ).all()
-        self._by_student = {
-            int(student): int(case_id) for student, case_id in rows if student is not None
-        }
+        fresh = {int(student): int(case_id) for student, case_id in rows if student is not None}
+        cutoff = time.monotonic() - 2 * self._ttl
+        self._recent = {k: v for k, v in self._recent.items() if v[1] >= cutoff}
+        for student, (case_id, _added) in self._recent.items():
+            fresh.setdefault(student, case_id)
+        self._by_student = fresh
 
     def get(self, student_id: int) -> int | None:
         return self._by_student.get(student_id)
@@ -677,7 +683,9 @@ class OpenCases:
 
     def add(self, student_id: int, consultation_id: int) -> None:
         self._by_student[student_id] = consultation_id
+        self._recent[student_id] = (consultation_id, time.monotonic())
 
     def discard(self, student_id: int | None) -> None:
         if student_id is not None:
             self._by_student.pop(student_id, None)
+            self._recent.pop(student_id, None)
