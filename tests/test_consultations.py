@@ -351,3 +351,21 @@ async def test_open_index_keeps_a_new_consultation_across_an_early_reread(app: A
     cases.discard(77)
     await cases.refresh(force=True)
     assert 77 not in cases
+
+
+async def test_incident_reported_while_a_request_is_open_makes_it_urgent(
+    student: ChatDriver, app: App, recording: RecordingSession
+) -> None:
+    await consent(student)
+    await request_consultation(student)
+    await student.send_command("/menu")
+    await student.click("🚨")
+    await student.click("🧑‍🏫", message_id=with_button(student, "🧑‍🏫"))
+    await student.click("🕶")
+    assert "#1" in student.last_text() and "102" in student.last_text()
+    consultation = await the_consultation(app)
+    assert consultation.id == 1 and consultation.urgent
+    assert any("🚨" in t and "#1" in t for t in texts_to(recording, ADMIN_ID))
+    card = recording.message(CURATOR_ID, 1)
+    assert card is not None and "🚨" in (card.text or "")
+    assert_anonymous(recording)
