@@ -107,6 +107,18 @@ async def request_consultation(
     await student.click("📨")
 
 
+STAFF_CHATS = (CURATOR_ID, SECOND_CURATOR_ID, ADMIN_ID, CURATOR_CHAT_ID)
+
+
+def assert_anonymous(recording: RecordingSession) -> None:
+    """Nothing a curator or admin can see (texts, captions, buttons) names the student."""
+    for chat in STAFF_CHATS:
+        for method in sent_to(recording, chat):
+            shown = str(method.model_dump(exclude={"chat_id"}))
+            for secret in (STUDENT_NAME, STUDENT_USERNAME, str(STUDENT_ID)):
+                assert secret not in shown, f"{secret!r} shown to {chat}: {shown[:300]}"
+
+
 def sent_to(recording: RecordingSession, chat_id: int) -> list[TelegramMethod[Any]]:
     return [m for m in recording.requests if chat_of(m) == chat_id]
 

@@ -21,7 +21,7 @@ from tests.consult_support import (
     SECOND_CURATOR_ID,
     STUDENT_ID,
     STUDENT_NAME,
-    STUDENT_USERNAME,
+    assert_anonymous,
     consent,
     consult_settings,
     driver,
@@ -37,8 +37,6 @@ from tests.fakes.chat import ChatDriver
 from tests.fakes.recording import RecordingSession
 from tests.lang import looks_kazakh, looks_russian
 from tests.support import RuleNlu
-
-STAFF_CHATS = (CURATOR_ID, SECOND_CURATOR_ID, ADMIN_ID, CURATOR_CHAT_ID)
 
 
 @pytest.fixture
@@ -66,15 +64,6 @@ def curator2(dp: Dispatcher, bot: Bot, recording: RecordingSession) -> ChatDrive
 @pytest.fixture
 def group(dp: Dispatcher, bot: Bot, recording: RecordingSession) -> ChatDriver:
     return driver(dp, bot, recording, CURATOR_ID, "Dana", chat_id=CURATOR_CHAT_ID)
-
-
-def assert_anonymous(recording: RecordingSession) -> None:
-    """Nothing a curator or admin can see names the student."""
-    for chat in STAFF_CHATS:
-        for method in sent_to(recording, chat):
-            shown = str(method.model_dump(exclude={"chat_id"}))
-            for secret in (STUDENT_NAME, STUDENT_USERNAME, str(STUDENT_ID)):
-                assert secret not in shown, f"{secret!r} shown to {chat}: {shown[:300]}"
 
 
 async def test_whole_loop_from_request_to_survey_answer(

@@ -19,6 +19,7 @@ from tests.consult_support import (
     CURATOR_ID,
     SECOND_CURATOR_ID,
     STUDENT_ID,
+    assert_anonymous,
     consent,
     consult_settings,
     driver,
@@ -130,6 +131,9 @@ async def test_transfer_moves_the_conversation(
     assert "#1" in curator.last_text()
     await curator2.send("жаңа куратордан")
     assert "жаңа куратордан" in texts_to(recording, STUDENT_ID)[-1]
+    await curator2.click("📜", panel(recording, SECOND_CURATOR_ID))
+    assert "тағы бір сұрақ" in curator2.last_text()
+    assert_anonymous(recording)
 
 
 async def test_queue_urgent_first_then_oldest_and_mine(
@@ -156,6 +160,7 @@ async def test_queue_urgent_first_then_oldest_and_mine(
     await curator.click("#1")
     await curator.send("/mine")
     assert "#1" in curator.last_text() and "#2" not in curator.last_text()
+    assert_anonymous(recording)
 
 
 @pytest.mark.parametrize("command", ["/queue", "/mine", "/stats"])

@@ -18,6 +18,7 @@ from tests.consult_support import (
     CURATOR_ID,
     SECOND_CURATOR_ID,
     STUDENT_ID,
+    assert_anonymous,
     consent,
     consult_settings,
     driver,
@@ -83,6 +84,7 @@ class TestSla:
         count = len([t for t in texts_to(recording, CURATOR_ID) if "⏰" in t])
         await asyncio.sleep(1.5)
         assert len([t for t in texts_to(recording, CURATOR_ID) if "⏰" in t]) == count
+        assert_anonymous(recording)
 
     async def test_nothing_nudged_when_taken_in_time(
         self, student: ChatDriver, app: App, bot: Bot, dp: Dispatcher, recording: RecordingSession
