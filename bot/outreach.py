@@ -109,6 +109,10 @@ def resume_outreach(planner: Planner) -> None:
     )
 
 
+# Announcements this process is delivering right now, so a resume does not start a second run.
+_delivering: set[int] = set()
+
+
 # ----- sending -----
 
 
@@ -225,12 +229,15 @@ async def resume_announcements() -> None:
     async with ctx.session_factory() as session:
         unfinished = await announcements.unfinished(session)
     for announcement_id in unfinished:
+        if announcement_id in _delivering:
+            continue
         log.info("announcement %s: resuming delivery", announcement_id)
         start_announcement(ctx.planner, announcement_id)
 
 
 async def deliver_announcement(announcement_id: int) -> None:
-    """Job: deliver an announcement in small batches, each claimed before it is sent.
+    """Job: deliver an announcement in small batches, each claimed before it is sent, then
+    report the counts to the admin who wrote it.
 
     When the bot stops, the claimed rows not yet sent are released, so the next start sends
     them; only a crash can leave a batch unsent, and it is reported as interrupted.
@@ -238,11 +245,39 @@ async def deliver_announcement(announcement_id: int) -> None:
     ctx = job_context()
     if ctx is None:
         return
+    if announcement_id in _delivering:  # already running here (started, then resumed)
+        return
+    _delivering.add(announcement_id)
+    try:
+        summary = await _deliver_batches(ctx, announcement_id)
+    except asyncio.CancelledError:
+        # The scheduler shut down in the middle of a batch; its unsent claims were released.
+        summary = None
+    finally:
+        _delivering.discard(announcement_id)
+    if summary is None:
+        if not ctx.planner.running:
+            log.info(
+                "announcement %s: paused by a stop; resumes at the next start", announcement_id
+            )
+        return
+    from bot.announcement_ui import announcement_report
+    from bot.consultation_delivery import person_language
+
+    async with ctx.session_factory() as session:
+        language = await person_language(session, summary.author_id, ctx.settings.default_language)
+    with ctx.i18n.context(), ctx.i18n.use_locale(language):
+        text = announcement_report(summary)
+    await deliver(ctx, summary.author_id, text)
+
+
+async def _deliver_batches(ctx: JobContext, announcement_id: int) -> announcements.Summary | None:
+    """Send batch after batch; the summary when finished, None when stopped or done elsewhere."""
     while True:
         async with ctx.session_factory() as session, session.begin():
             batch = await announcements.claim_batch(session, announcement_id)
         if batch is None:  # finished by another run, or unknown
-            return
+            return None
         if not batch.items:
             break
         outcomes: dict[int, str] = {}
@@ -254,7 +289,7 @@ async def deliver_announcement(announcement_id: int) -> None:
                     outcomes[item.user_id] = item.skip
                     continue
                 await ctx.pacer.wait()
-                if job_context() is not ctx:  # the planner stopped: leave the rest for later
+                if not ctx.planner.running:  # the bot is stopping: leave the rest for later
                     break
                 text = batch.text_kk if item.language == "kk" else batch.text_ru
                 in_flight = item.user_id
@@ -269,20 +304,7 @@ async def deliver_announcement(announcement_id: int) -> None:
             async with ctx.session_factory() as session, session.begin():
                 await announcements.record_outcomes(session, announcement_id, outcomes)
                 await announcements.release(session, announcement_id, unsent)
-        if job_context() is not ctx:
-            log.info(
-                "announcement %s: paused by a stop; resumes at the next start", announcement_id
-            )
-            return
+        if not ctx.planner.running:
+            return None
     async with ctx.session_factory() as session, session.begin():
-        summary = await announcements.finish(session, announcement_id)
-    if summary is None:
-        return
-    from bot.announcement_ui import announcement_report
-    from bot.consultation_delivery import person_language
-
-    async with ctx.session_factory() as session:
-        language = await person_language(session, summary.author_id, ctx.settings.default_language)
-    with ctx.i18n.context(), ctx.i18n.use_locale(language):
-        text = announcement_report(summary)
-    await deliver(ctx, summary.author_id, text)
+        return await announcements.finish(session, announcement_id)

@@ -5,15 +5,13 @@ from __future__ import annotations
 from aiogram import Router
 
 from bot.routers import (
-    announcements,
-    cabinet,
     consultation,
     dialogue,
-    events,
     fallback,
     kb,
     menu,
     onboarding,
+    outreach,
     privacy,
     staff,
 )
@@ -29,9 +27,7 @@ def create_routers() -> list[Router]:
         kb.create_router(),
         kb.create_refusal_router(),
         consultation.create_router(),
-        events.create_router(),
-        cabinet.create_router(),
-        announcements.create_router(),
+        outreach.create_router(),
         dialogue.create_router(),
         fallback.create_router(),
     ]
