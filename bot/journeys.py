@@ -1,7 +1,8 @@
 """Entry points shared by commands, menu buttons and recognised intents.
 
-Consultations live in bot/routers/consultation.py; events and courses get their own journeys
-later, and until then answer from the knowledge base, never a dead end.
+Consultations live in bot/routers/consultation.py, events in bot/routers/events.py; learning
+materials come from the store, and until they are imported /learn answers from the knowledge
+base, never a dead end.
 """
 
 from __future__ import annotations

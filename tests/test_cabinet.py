@@ -10,15 +10,24 @@ import json
 import sqlite3
 from datetime import timedelta
 
-from aiogram import Bot
+import pytest
+from aiogram import Bot, Dispatcher
 from aiogram.methods import SendDocument
 from aiogram.types import BufferedInputFile
 
+from bot.config import Settings
 from bot.event_ui import EventOpen
 from bot.factory import App
 from bot.services.users import purge_inactive
 from tests.conftest import OTHER_STUDENT_ID, STUDENT_ID
-from tests.consult_support import consent, request_consultation
+from tests.consult_support import (
+    CURATOR_ID,
+    consent,
+    consult_settings,
+    driver,
+    request_consultation,
+    survey_messages,
+)
 from tests.event_support import make_event, reminders_to
 from tests.fakes.chat import ChatDriver
 from tests.fakes.recording import RecordingSession
@@ -194,3 +203,31 @@ async def test_recommendations_follow_questions_and_subscriptions(
     await student.send_command("/me")
     await student.click("⭐")
     assert "Корей мәдениеті күні" in student.last_text()
+
+
+class TestSurveyPreference:
+    @pytest.fixture
+    def settings(self, db_url: str) -> Settings:
+        return consult_settings(db_url, survey_delay=1)
+
+    async def test_no_survey_for_a_student_who_turned_surveys_off(
+        self, student: ChatDriver, dp: Dispatcher, bot: Bot, app: App, recording: RecordingSession
+    ) -> None:
+        app.start_scheduler(bot)
+        await consent(student)
+        await student.send_command("/me")
+        await student.click("🔔")
+        await student.click("✅ Кеңестен")  # surveys after consultations: off
+        await request_consultation(student)
+        curator = driver(dp, bot, recording, CURATOR_ID, "Dana")
+        await curator.click("✋")
+        panel = next(
+            m.message_id
+            for m in reversed(recording.chat_messages(CURATOR_ID))
+            if "📝" in str(m.reply_markup)
+        )
+        await curator.click("✅", message_id=panel)
+        await curator.send("Кеңес берілді")
+        await asyncio.sleep(2.0)
+        assert not survey_messages(recording, STUDENT_ID)
+        assert _rows(app, "select status from follow_up_surveys") == [("undeliverable",)]

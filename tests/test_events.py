@@ -13,7 +13,7 @@ import pytest
 from aiogram import Bot, Dispatcher
 
 from bot.config import Settings
-from bot.event_ui import EventAct, EventAdmin, EventOpen
+from bot.event_ui import DraftAct, EventAct, EventAdmin, EventOpen
 from bot.factory import App, create_bot, create_dispatcher
 from bot.scheduler import job_store_url
 from bot.services import events
@@ -102,7 +102,7 @@ async def test_the_events_intent_finds_the_named_event_among_others(
         title_ru="Встреча клуба",
     )
     await consent(student, "Русский")
-    nlu.script("когда день корейской культуры?", "events")
+    # Not scripted: the bot's own rules recognise the events intent here.
     await student.send("когда день корейской культуры?")
     texts = student.texts()
     assert len(texts) == 1 and "День корейской культуры" in texts[0]
@@ -169,7 +169,9 @@ async def test_non_admins_are_refused(
     assert looks_russian(curator.last_text())
     await student.click_data(EventAdmin(action="cancel_yes", id=event_id).pack())
     assert student.callback_answer().show_alert
-    assert _event_rows(app)[0][4] == "published"
+    await student.click_data(DraftAct(action="publish").pack())
+    assert student.callback_answer().show_alert
+    assert _event_rows(app)[0][4] == "published" and len(_event_rows(app)) == 1
     assert not any("✏️" in b for b in (await _card_buttons(student, event_id)))
 
 
@@ -304,3 +306,25 @@ async def test_reminders_survive_a_restart_and_are_sent_once(tmp_path: Path) -> 
     assert len(sent) == 2
     assert all(looks_kazakh(text) for text in sent)
     await bot.session.close()
+
+
+async def test_reminders_respect_the_students_notification_settings(
+    student: ChatDriver,
+    other_student: ChatDriver,
+    app: App,
+    bot: Bot,
+    recording: RecordingSession,
+) -> None:
+    app.start_scheduler(bot)
+    event_id = await make_event(app, timedelta(hours=1, seconds=2))
+    await consent(student)
+    await consent(other_student, "Русский")
+    for who in (student, other_student):
+        await who.click_data(EventOpen(id=event_id).pack())
+        await who.click("🔔")
+    await student.send_command("/me")
+    await student.click("🔔")
+    await student.click("✅ Іс-шаралар")  # event reminders and news: off
+    await wait_until(lambda: bool(reminders_to(recording, other_student.chat_id)))
+    await asyncio.sleep(0.3)
+    assert not reminders_to(recording, student.chat_id)

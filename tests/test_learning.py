@@ -59,6 +59,8 @@ def test_duplicate_ids_and_aliases_are_refused() -> None:
 
 def test_cli_validates_and_imports(tmp_path: Path) -> None:
     db = tmp_path / "learn.sqlite3"
+    for command in (("learn",), ("learn", "validate"), ("learn", "import")):
+        assert "usage: kelisim" in kelisim(*command, "--help", db=db).stdout
     bad = tmp_path / "bad.yml"
     bad.write_text(GOOD.replace("kind: textbook", "kind: novel"), encoding="utf-8")
     result = kelisim("learn", "validate", str(bad), db=db)

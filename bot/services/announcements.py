@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, insert, literal, select, update
+from sqlalchemy import Select, case, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
@@ -48,7 +48,7 @@ async def audience_size(session: AsyncSession, audience: str) -> int:
     )
 
 
-def _audience(audience: str):  # type: ignore[no-untyped-def]
+def _audience(audience: str) -> Select[int]:
     query = select(User.id).where(User.consent_version != CONSENT_WITHDRAWN)
     if audience != ALL:
         subscribed = select(EventKindSubscription.user_id).where(
