@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.types import InlineKeyboardMarkup
@@ -31,6 +31,8 @@ from bot.services.notifications import Recipient, mark_blocked
 log = logging.getLogger(__name__)
 
 SENT = "sent"
+# A day-before reminder delayed (the bot was down) until less than this is left is dropped.
+DAY_REMINDER_LATEST = timedelta(hours=20)
 BLOCKED = "blocked"
 FAILED = "failed"
 # How often Telegram may ask us to slow down for one message before we give up on it.
@@ -40,20 +42,26 @@ MAX_RETRIES = 5
 # ----- scheduling, in domain terms -----
 
 
-def schedule_event(planner: Planner, event_id: int, starts_at: object) -> None:
-    """(Re)arm the day-before and hour-before reminders of an event."""
-    start = events.aware(starts_at)  # type: ignore[arg-type]
+def schedule_event(
+    planner: Planner, event_id: int, starts_at: datetime, *, catch_up: bool = False
+) -> None:
+    """(Re)arm the day-before and hour-before reminders of an event.
+
+    A reminder whose time has passed is dropped, unless `catch_up` (at start-up: the bot may
+    have been down when it came due), in which case it runs now and decides for itself.
+    """
+    start = events.aware(starts_at)
     now = utcnow()
     for which, before in events.REMINDERS:
         job_id = f"event:{event_id}:{which}"
         when = start - before
-        if when <= now:
+        if when <= now and not (catch_up and start > now):
             planner.cancel(job_id)
             continue
         planner.scheduler.add_job(
             remind_event,
             "date",
-            run_date=when,
+            run_date=max(when, now),
             args=[event_id, which],
             id=job_id,
             replace_existing=True,
@@ -99,12 +107,13 @@ def start_announcement(planner: Planner, announcement_id: int) -> None:
 
 
 def resume_outreach(planner: Planner) -> None:
-    """At start-up: resume announcements that were being sent when the bot stopped."""
+    """At start-up: re-arm the reminders of upcoming events (covering events created where no
+    scheduler ran, such as the console) and resume announcements a stop interrupted."""
     planner.scheduler.add_job(
-        resume_announcements,
+        resume_scheduled_outreach,
         "date",
         run_date=utcnow(),
-        id="resume-announcements",
+        id="resume-outreach",
         replace_existing=True,
     )
 
@@ -179,8 +188,8 @@ async def remind_event(event_id: int, which: str) -> None:
             return
         assert event is not None
         left = events.aware(event.starts_at) - utcnow()
-        if which == "day" and left < timedelta(hours=1):
-            return  # down for a day: the hour-before reminder says it
+        if which == "day" and left < DAY_REMINDER_LATEST:
+            return  # too late to say "tomorrow": the hour-before reminder will say it
         recipients = await events.claim_reminders(session, event_id, which)
     counts = await _send_all(ctx, recipients, lambda lang: reminder_text(event, lang, which))
     log.info("event %s: %s reminders %s", event_id, which, counts)
@@ -221,13 +230,17 @@ async def notify_kind_subscribers(event_id: int) -> None:
     log.info("event %s: new-event notices %s", event_id, counts)
 
 
-async def resume_announcements() -> None:
-    """Job: restart the delivery of announcements a stop interrupted."""
+async def resume_scheduled_outreach() -> None:
+    """Job: re-arm upcoming events' reminders and restart interrupted announcements."""
     ctx = job_context()
     if ctx is None:
         return
     async with ctx.session_factory() as session:
+        upcoming = [(e.id, e.starts_at) for e in await events.upcoming(session, limit=10_000)]
         unfinished = await announcements.unfinished(session)
+    for event_id, starts_at in upcoming:
+        # Reminders already sent stay sent: each one claims its rows before sending.
+        schedule_event(ctx.planner, event_id, starts_at, catch_up=True)
     for announcement_id in unfinished:
         if announcement_id in _delivering:
             continue

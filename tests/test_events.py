@@ -13,12 +13,14 @@ import pytest
 from aiogram import Bot, Dispatcher
 
 from bot.config import Settings
+from bot.db.models import utcnow
 from bot.event_ui import DraftAct, EventAct, EventAdmin, EventOpen
 from bot.factory import App, create_bot, create_dispatcher
 from bot.scheduler import job_store_url
 from bot.services import events
 from tests.consult_support import consent, consult_settings, driver, make_app, wait_until
 from tests.event_support import (
+    ADMIN_ID,
     admin_driver,
     create_event_by_dialog,
     make_event,
@@ -328,3 +330,32 @@ async def test_reminders_respect_the_students_notification_settings(
     await wait_until(lambda: bool(reminders_to(recording, other_student.chat_id)))
     await asyncio.sleep(0.3)
     assert not reminders_to(recording, student.chat_id)
+
+
+async def test_events_created_without_a_scheduler_get_their_reminders_at_start(
+    student: ChatDriver, app: App, bot: Bot, recording: RecordingSession
+) -> None:
+    # As from `kelisim console` or a replica without a scheduler: the event is only stored.
+    async with app.session_factory() as session, session.begin():
+        event = await events.create_event(
+            session,
+            events.EventDraft(
+                kind="excursion",
+                title_kk="Экскурсия",
+                title_ru="Экскурсия",
+                description_kk="Қала музейі",
+                description_ru="Городской музей",
+                starts_at=utcnow() + timedelta(hours=1, seconds=2),
+                place="Музей",
+            ),
+            ADMIN_ID,
+        )
+    await consent(student)
+    await student.click_data(EventOpen(id=event.id).pack())
+    await student.click("🔔")
+    app.start_scheduler(bot)
+    await wait_until(lambda: bool(reminders_to(recording, student.chat_id)))
+    await asyncio.sleep(0.3)
+    sent = reminders_to(recording, student.chat_id)
+    # Only the hour-before one: a day-before reminder an hour ahead would be wrong.
+    assert len(sent) == 1 and "Экскурсия" in sent[0]
