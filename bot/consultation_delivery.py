@@ -225,3 +225,39 @@ async def send_owner_panel(
 def is_blocked(exc: TelegramAPIError) -> bool:
     """Telegram's answer when the user blocked the bot or deleted their account."""
     return isinstance(exc, TelegramForbiddenError)
+
+
+async def register_staff_commands(
+    bot: Bot, session: AsyncSession, i18n: I18n, settings: Settings, roles: RoleDirectory
+) -> int:
+    """Show curators /queue and /mine (and admins /stats) in their own chats' command menus.
+
+    Best effort: a person who never opened the bot, or a Bot API server without the method,
+    is skipped. Returns how many menus were set.
+    """
+    from aiogram.types import BotCommand, BotCommandScopeChat
+
+    from bot.factory import bot_commands
+    from bot.texts import N_
+
+    extra = {
+        "queue": N_("Consultations waiting for a curator"),
+        "mine": N_("My consultations"),
+        "stats": N_("Consultation statistics"),
+    }
+    admins = set(roles.members(ADMIN))
+    done = 0
+    for person in sorted(set(roles.members(CURATOR)) | admins):
+        language = await person_language(session, person, settings.default_language)
+        names = ["queue", "mine"] + (["stats"] if person in admins else [])
+        commands = bot_commands(i18n, language) + [
+            BotCommand(command=name, description=i18n.gettext(extra[name], locale=language))
+            for name in names
+        ]
+        try:
+            await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=person))
+        except TelegramAPIError as exc:
+            log.debug("no command menu for %s: %s", person, exc)
+            continue
+        done += 1
+    return done

@@ -102,6 +102,7 @@ async def run(settings: Settings) -> None:
         )
         dp = create_dispatcher(app)
         await register_commands(bot, app.i18n, settings.default_language)
+        await _register_staff_commands(app, bot)
         if settings.webhook_url:
             await _run_webhook(bot, dp, settings)
         else:
@@ -115,6 +116,14 @@ async def run(settings: Settings) -> None:
             task.cancel()
         await app.aclose()
         await bot.session.close()
+
+
+async def _register_staff_commands(app: App, bot: Bot) -> None:
+    from bot.consultation_delivery import register_staff_commands
+
+    await app.roles.refresh(force=True)
+    async with app.session_factory() as session:
+        await register_staff_commands(bot, session, app.i18n, app.settings, app.roles)
 
 
 async def _run_webhook(bot: Bot, dp: Dispatcher, settings: Settings) -> None:

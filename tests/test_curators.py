@@ -307,3 +307,28 @@ async def test_messages_sent_in_quick_succession_arrive_in_order(
     await asyncio.gather(*(curator.send(word) for word in words))
     relayed = [t for t in texts_to(recording, STUDENT_ID) if any(w in t for w in words)]
     assert [next(w for w in words if w in t) for t in relayed] == words
+
+
+async def test_staff_get_their_commands_in_the_menu(
+    app: App, bot: Bot, recording: RecordingSession
+) -> None:
+    from aiogram.methods import SetMyCommands
+
+    from bot.consultation_delivery import register_staff_commands
+
+    def answer(method: SetMyCommands) -> bool:
+        if getattr(method.scope, "chat_id", None) == SECOND_CURATOR_ID:
+            raise bot_blocked(method)  # never opened the bot: Telegram refuses
+        return True
+
+    recording.respond(SetMyCommands, answer)
+    async with app.session_factory() as session:
+        done = await register_staff_commands(bot, session, app.i18n, app.settings, app.roles)
+    assert done == 2  # the curator who never opened the bot is skipped
+    menus = {
+        m.scope.chat_id: [c.command for c in m.commands]  # type: ignore[union-attr]
+        for m, r in zip(recording.requests, recording.responses, strict=True)
+        if isinstance(m, SetMyCommands) and not isinstance(r, Exception)
+    }
+    assert {"queue", "mine"} <= set(menus[CURATOR_ID]) and "stats" not in menus[CURATOR_ID]
+    assert {"queue", "mine", "stats"} <= set(menus[ADMIN_ID])
