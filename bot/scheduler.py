@@ -67,8 +67,8 @@ SEND_RATE = 25.0
 def job_store_url(database_url: str) -> str | None:
     """The synchronous URL of the job store derived from DATABASE_URL (None: keep in memory).
 
-    SQLite gets a sibling file; PostgreSQL the same database through a synchronous driver
-    (psycopg2 must then be installed).
+    SQLite gets a sibling file; PostgreSQL the same database through psycopg (version 3), a
+    synchronous driver.
     """
     url = make_url(database_url)
     backend = url.get_backend_name()
@@ -77,7 +77,7 @@ def job_store_url(database_url: str) -> str | None:
             return None
         path = Path(url.database)
         return f"sqlite:///{path.with_name(path.stem + '-jobs' + (path.suffix or '.sqlite3'))}"
-    driver = "postgresql+psycopg2" if backend == "postgresql" else backend
+    driver = "postgresql+psycopg" if backend == "postgresql" else backend
     return url.set(drivername=driver).render_as_string(hide_password=False)
 
 

@@ -190,3 +190,23 @@ async def test_survey_sent_once_across_a_restart(
     assert len(survey_messages(recording, STUDENT_ID)) == 1
     assert looks_kazakh(survey_messages(recording, STUDENT_ID)[0].text)
     await bot.session.close()
+
+
+@pytest.mark.parametrize(
+    ("database_url", "expected"),
+    [
+        (
+            "sqlite+aiosqlite:////srv/kelisim/var/kelisim.sqlite3",
+            "sqlite:////srv/kelisim/var/kelisim-jobs.sqlite3",
+        ),
+        (
+            "postgresql+asyncpg://bot:secret@db:5432/kelisim",
+            "postgresql+psycopg://bot:secret@db:5432/kelisim",
+        ),
+        ("sqlite+aiosqlite:///:memory:", None),
+    ],
+)
+def test_job_store_url_is_derived_from_the_database_url(
+    database_url: str, expected: str | None
+) -> None:
+    assert job_store_url(database_url) == expected
