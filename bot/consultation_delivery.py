@@ -244,12 +244,14 @@ async def register_staff_commands(
         "queue": N_("Consultations waiting for a curator"),
         "mine": N_("My consultations"),
         "stats": N_("Consultation statistics"),
+        "new_event": N_("Publish an event"),
+        "announce": N_("Send an announcement to students"),
     }
     admins = set(roles.members(ADMIN))
     done = 0
     for person in sorted(set(roles.members(CURATOR)) | admins):
         language = await person_language(session, person, settings.default_language)
-        names = ["queue", "mine"] + (["stats"] if person in admins else [])
+        names = ["queue", "mine"] + (["stats", "new_event", "announce"] if person in admins else [])
         commands = bot_commands(i18n, language) + [
             BotCommand(command=name, description=i18n.gettext(extra[name], locale=language))
             for name in names

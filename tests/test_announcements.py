@@ -193,3 +193,20 @@ async def test_pacing_and_resume_after_a_restart_without_duplicates(tmp_path: Pa
     assert all(sum(1 for t in times if start <= t < start + 1.0) <= 26 for start in times), (
         "more than 25 messages a second"
     )
+
+
+async def test_admins_find_new_event_and_announce_in_their_command_menu(
+    app: App, bot: Bot, recording: RecordingSession
+) -> None:
+    from aiogram.methods import SetMyCommands
+
+    from bot.consultation_delivery import register_staff_commands
+
+    async with app.session_factory() as session:
+        await register_staff_commands(bot, session, app.i18n, app.settings, app.roles)
+    menus = {
+        m.scope.chat_id: [c.command for c in m.commands]  # type: ignore[union-attr]
+        for m in recording.of_type(SetMyCommands)
+    }
+    assert {"new_event", "announce"} <= set(menus[ADMIN_ID])
+    assert not {"new_event", "announce"} & set(menus[8001])  # a curator
