@@ -113,7 +113,7 @@ async def show_events(
 
 
 async def send_card(
-    message: Message, session: AsyncSession, event: Any, language: str, is_admin: bool
+    message: Message, session: AsyncSession, event: Event, language: str, is_admin: bool
 ) -> None:
     going = await events.going_count(session, event.id) if event.capacity else 0
     await message.answer(
@@ -156,7 +156,7 @@ async def open_event(
     is_admin: bool,
 ) -> None:
     event = await events.get(session, callback_data.id)
-    if not events.is_open(event):
+    if event is None or not events.is_open(event):
         await _stale(
             callback, Reply.CANCELLED if event and event.status == events.CANCELLED else Reply.GONE
         )
