@@ -199,3 +199,13 @@ async def test_shown_counter_counts_each_answer(
     language = app.kb.by_slug("state-language")
     assert nauryz is not None and language is not None
     assert shown == {nauryz.pk: 3, language.pk: 1}
+
+
+async def test_vote_and_question_log_batch_at_once_both_count(student: ChatDriver, app: App) -> None:
+    """A vote lands while the batched "shown" counter for the same entry is being written."""
+    await student.send("Наурыз қашан?")
+    await asyncio.gather(student.click("👍"), app.recorder.flush())
+    await app.recorder.flush()
+    async with app.session_factory() as session:
+        stats = (await session.scalars(select(FaqEntryStats))).all()
+    assert [(s.shown, s.helpful, s.not_helpful) for s in stats] == [(1, 1, 0)]

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.models import FaqEntry, FaqEntryStats, FaqFeedback, utcnow
+from bot.db.models import FaqEntry, FaqFeedback, utcnow
 from bot.services import kb_history
+from bot.services.entry_stats import add_to_stats
 from knowledge_base.schema import FaqItem
 from knowledge_base.search import FaqIndex, SearchResult
 
@@ -205,14 +206,9 @@ async def count_entries(session: AsyncSession) -> int:
 
 
 async def record_feedback_totals(session: AsyncSession, entry_pk: int, helpful: bool) -> None:
-    stats = await session.get(FaqEntryStats, entry_pk)
-    if stats is None:
-        stats = FaqEntryStats(entry_pk=entry_pk, shown=0, helpful=0, not_helpful=0)
-        session.add(stats)
-    if helpful:
-        stats.helpful += 1
-    else:
-        stats.not_helpful += 1
+    await add_to_stats(
+        session, [{"entry_pk": entry_pk, "helpful": int(helpful), "not_helpful": int(not helpful)}]
+    )
 
 
 async def record_vote(

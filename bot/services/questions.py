@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, insert, literal, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.models import FaqEntry, FaqEntryStats, QuestionLog, utcnow
+from bot.db.models import QuestionLog, utcnow
+from bot.services.entry_stats import add_to_stats
 
 log = logging.getLogger(__name__)
 
@@ -156,17 +155,4 @@ class QuestionRecorder:
 
 
 async def _add_shown(session: AsyncSession, shown: Counter[int]) -> None:
-    """Add to the "shown" counters in one statement per batch (an upsert on both dialects)."""
-    insert_fn = postgresql_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    table = FaqEntryStats.__table__
-    # Entries deleted since they were shown are skipped by the join.
-    rows = select(FaqEntry.pk, bindparam("count", type_=Integer), literal(0), literal(0)).where(
-        FaqEntry.pk == bindparam("pk", type_=Integer)
-    )
-    statement = insert_fn(table).from_select(["entry_pk", "shown", "helpful", "not_helpful"], rows)
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c.entry_pk],
-        set_={"shown": table.c.shown + statement.excluded.shown},
-    )
-    connection = await session.connection()
-    await connection.execute(statement, [{"pk": pk, "count": n} for pk, n in shown.items()])
+    await add_to_stats(session, [{"entry_pk": pk, "shown": n} for pk, n in shown.items()])
