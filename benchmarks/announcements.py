@@ -21,18 +21,12 @@ import itertools
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from aiogram import Bot
-from aiogram.client.session.base import BaseSession
-from aiogram.methods import SendMessage, TelegramMethod
-from aiogram.methods.base import TelegramType
-from aiogram.types import Chat, Message, User
 from sqlalchemy import insert, select
 
+from benchmarks.telegram import InstantTelegram
 from bot.config import Settings
 from bot.db.models import Announcement, AnnouncementDelivery
 from bot.db.models import User as StoredUser
@@ -42,41 +36,7 @@ from bot.runner import prepare_store
 from bot.scheduler import Pacer
 from bot.services import announcements
 
-BOT_USER = User(id=42, is_bot=True, first_name="Kelisim")
 ADMIN_ID = 9001
-
-
-class InstantTelegram(BaseSession):
-    """Answers every method at once and notes when each message went out."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.sent_at: list[float] = []
-        self._ids = itertools.count(1)
-
-    async def close(self) -> None:
-        return None
-
-    async def stream_content(self, *args: Any, **kwargs: Any) -> AsyncIterator[bytes]:
-        raise NotImplementedError
-        yield b""
-
-    async def make_request(
-        self,
-        bot: Bot,
-        method: TelegramMethod[TelegramType],
-        timeout: int | None = None,  # noqa: ASYNC109 - the framework's signature
-    ) -> TelegramType:
-        if isinstance(method, SendMessage):
-            self.sent_at.append(time.monotonic())
-            return Message(  # type: ignore[return-value]
-                message_id=next(self._ids),
-                date=datetime.now(UTC),
-                chat=Chat(id=int(method.chat_id), type="private"),
-                from_user=BOT_USER,
-                text=method.text,
-            )
-        return True  # type: ignore[return-value]
 
 
 def rss_mb() -> float:

@@ -21,25 +21,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import itertools
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 from aiogram import Bot, Dispatcher, Router
-from aiogram.client.session.base import BaseSession
-from aiogram.methods import SendMessage, TelegramMethod
-from aiogram.methods.base import TelegramType
 from aiogram.types import Chat, Message, Update, User
 
+from benchmarks.telegram import InstantTelegram
 from bot.config import Settings
 from bot.factory import create_app, create_bot, create_dispatcher
 from bot.runner import prepare_store
@@ -47,46 +44,11 @@ from knowledge_base.loader import load_paths
 from nlu.client import NluClient, NluResult
 
 ROOT = Path(__file__).resolve().parents[1]
-BOT_USER = User(id=42, is_bot=True, first_name="Kelisim")
 QUESTIONS = [
     question
     for item in load_paths([ROOT / "knowledge_base" / "data"]).items
     for question in (item.question["kk"], item.question["ru"], *item.alternatives.get("ru", ()))
 ]
-
-
-class InstantSession(BaseSession):
-    """Telegram that answers every method at once with a plausible result."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.sent = 0
-        self._ids = itertools.count(1)
-
-    async def close(self) -> None:
-        return None
-
-    async def stream_content(self, *args: Any, **kwargs: Any) -> AsyncIterator[bytes]:
-        raise NotImplementedError
-        yield b""
-
-    async def make_request(
-        self,
-        bot: Bot,
-        method: TelegramMethod[TelegramType],
-        timeout: int | None = None,  # noqa: ASYNC109 - the framework's signature
-    ) -> TelegramType:
-        self.sent += 1
-        if isinstance(method, SendMessage):
-            chat = Chat(id=int(method.chat_id), type="private")
-            return Message(  # type: ignore[return-value]
-                message_id=next(self._ids),
-                date=datetime.now(UTC),
-                chat=chat,
-                from_user=BOT_USER,
-                text=method.text,
-            )
-        return True  # type: ignore[return-value]
 
 
 class InstantNlu:
@@ -146,7 +108,7 @@ async def measure(
 
 
 async def bench_echo(updates: list[Update], concurrency: int) -> dict[str, float]:
-    session = InstantSession()
+    session = InstantTelegram()
     bot = Bot("42:BENCH", session=session)
     router = Router()
 
@@ -170,9 +132,11 @@ async def bench_kelisim(
     )
     app = create_app(settings, nlu=nlu)
     await prepare_store(app)
-    await _add_consenting_users(app, {u.message.from_user.id for u in updates if u.message and u.message.from_user})
+    await _add_consenting_users(
+        app, {u.message.from_user.id for u in updates if u.message and u.message.from_user}
+    )
     app.recorder.start()
-    bot = create_bot(settings, session=InstantSession())
+    bot = create_bot(settings, session=InstantTelegram())
     dp = create_dispatcher(app)
     try:
         return await measure(lambda u: dp.feed_update(bot, u), updates, concurrency)
@@ -193,11 +157,16 @@ async def bench_rasa_parse(rasa_url: str, count: int) -> dict[str, float]:
         latencies = []
         for n in range(count):
             start = time.perf_counter()
-            response = await client.post("/model/parse", json={"text": QUESTIONS[n % len(QUESTIONS)]})
+            response = await client.post(
+                "/model/parse", json={"text": QUESTIONS[n % len(QUESTIONS)]}
+            )
             response.raise_for_status()
             latencies.append((time.perf_counter() - start) * 1000)
     latencies.sort()
-    return {"p50_ms": statistics.median(latencies), "p99_ms": latencies[int(len(latencies) * 0.99) - 1]}
+    return {
+        "p50_ms": statistics.median(latencies),
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1],
+    }
 
 
 @contextlib.contextmanager
@@ -207,7 +176,17 @@ def started_rasa(port: int) -> Any:
     model = rasa_runner.latest_model() or rasa_runner.train()
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
-        [str(rasa_runner.rasa_executable()), "run", "--enable-api", "-m", str(model), "-i", "127.0.0.1", "-p", str(port)],
+        [
+            str(rasa_runner.rasa_executable()),
+            "run",
+            "--enable-api",
+            "-m",
+            str(model),
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -244,18 +223,26 @@ async def main_async(args: argparse.Namespace) -> None:
         stubbed = await bench_kelisim(updates, args.concurrency, workdir, InstantNlu())
         rows.append(_row("FAQ path, NLU stubbed", stubbed))
         rasa_url = args.rasa_url
-        with started_rasa(args.rasa_port) if args.start_rasa else contextlib.nullcontext(rasa_url) as url:
+        with (
+            started_rasa(args.rasa_port)
+            if args.start_rasa
+            else contextlib.nullcontext(rasa_url) as url
+        ):
             if url:
                 parse = await bench_rasa_parse(url, min(args.updates // 2, 1000))
                 rows.append(_row("Rasa /model/parse alone", parse))
                 client = NluClient(url, timeout=10)
-                real = await bench_kelisim(updates[: args.rasa_updates], args.concurrency, workdir, client)
+                real = await bench_kelisim(
+                    updates[: args.rasa_updates], args.concurrency, workdir, client
+                )
                 await client.aclose()
                 rows.append(_row("FAQ path, real Rasa", real))
                 rows.append(
                     f"\nAdded over Rasa's own parse (p50): {real['p50_ms'] - parse['p50_ms']:.2f} ms"
                 )
-    print(f"{args.updates:,} updates from {args.users:,} users, {args.concurrency} in flight for throughput\n")
+    print(
+        f"{args.updates:,} updates from {args.users:,} users, {args.concurrency} in flight for throughput\n"
+    )
     print("| configuration | updates/s | p50 ms | p99 ms |")
     print("|---|---:|---:|---:|")
     print("\n".join(rows))
@@ -269,7 +256,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--rasa-url", default=None, help="measure with this Rasa server too")
-    parser.add_argument("--start-rasa", action="store_true", help="start Rasa from the trained model")
+    parser.add_argument(
+        "--start-rasa", action="store_true", help="start Rasa from the trained model"
+    )
     parser.add_argument("--rasa-port", type=int, default=5075)
     parser.add_argument("--rasa-updates", type=int, default=2000)
     asyncio.run(main_async(parser.parse_args(argv)))

@@ -16,63 +16,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import itertools
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from aiogram import Bot
-from aiogram.client.session.base import BaseSession
-from aiogram.methods import SendMessage, TelegramMethod
-from aiogram.methods.base import TelegramType
-from aiogram.types import Chat, Message, User
 from sqlalchemy import insert
 
+from benchmarks.telegram import InstantTelegram
 from bot.config import Settings
 from bot.db.models import Consultation, FollowUpSurvey
 from bot.db.models import User as StoredUser
 from bot.factory import App, create_app, create_bot
 from bot.runner import prepare_store
-
-BOT_USER = User(id=42, is_bot=True, first_name="Kelisim")
-
-
-class TimedSession(BaseSession):
-    """Telegram that answers at once and remembers when each message was sent."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.sent_at: list[float] = []
-        self._ids = itertools.count(1)
-
-    async def close(self) -> None:
-        return None
-
-    async def stream_content(self, *args: Any, **kwargs: Any) -> AsyncIterator[bytes]:
-        raise NotImplementedError
-        yield b""
-
-    async def make_request(
-        self,
-        bot: Bot,
-        method: TelegramMethod[TelegramType],
-        timeout: int | None = None,  # noqa: ASYNC109 - the framework's signature
-    ) -> TelegramType:
-        if isinstance(method, SendMessage):
-            self.sent_at.append(time.monotonic())
-            return Message(  # type: ignore[return-value]
-                message_id=next(self._ids),
-                date=datetime.now(UTC),
-                chat=Chat(id=int(method.chat_id), type="private"),
-                from_user=BOT_USER,
-                text=method.text,
-            )
-        return True  # type: ignore[return-value]
 
 
 def settings_for(folder: Path) -> Settings:
@@ -164,7 +123,7 @@ async def measure_startup(folder: Path, bot: Bot) -> float:
 async def startup_benchmark(pending: int) -> tuple[float, float, float]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        bot = create_bot(settings_for(folder), session=TimedSession())
+        bot = create_bot(settings_for(folder), session=InstantTelegram())
         await measure_startup(folder, bot)  # creates and migrates the store
         empty = await measure_startup(folder, bot)
 
@@ -189,10 +148,10 @@ async def startup_benchmark(pending: int) -> tuple[float, float, float]:
 COLD_START = """
 import asyncio, sys
 from pathlib import Path
-from benchmarks.scheduler import TimedSession, measure_startup, settings_for
+from benchmarks.scheduler import InstantTelegram, measure_startup, settings_for
 from bot.factory import create_bot
 folder = Path(sys.argv[1])
-bot = create_bot(settings_for(folder), session=TimedSession())
+bot = create_bot(settings_for(folder), session=InstantTelegram())
 asyncio.run(measure_startup(folder, bot))
 """
 
@@ -207,7 +166,7 @@ def cold_start(folder: Path) -> float:
 async def burst_benchmark(count: int) -> tuple[float, int, int]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        session = TimedSession()
+        session = InstantTelegram()
         bot = create_bot(settings_for(folder), session=session)
         app = create_app(settings_for(folder))
         await prepare_store(app)
