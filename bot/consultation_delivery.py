@@ -230,7 +230,7 @@ def is_blocked(exc: TelegramAPIError) -> bool:
 async def register_staff_commands(
     bot: Bot, session: AsyncSession, i18n: I18n, settings: Settings, roles: RoleDirectory
 ) -> int:
-    """Show curators /queue and /mine (and admins /stats) in their own chats' command menus.
+    """Show curators /queue and /mine (and admins their tools) in their own chats' command menus.
 
     Best effort: a person who never opened the bot, or a Bot API server without the method,
     is skipped. Returns how many menus were set.
@@ -246,12 +246,18 @@ async def register_staff_commands(
         "stats": N_("Consultation statistics"),
         "new_event": N_("Publish an event"),
         "announce": N_("Send an announcement to students"),
+        "kb": N_("Edit the knowledge base"),
+        "unanswered": N_("Questions the bot could not answer"),
+        "kb_stats": N_("How the answers perform"),
+        "kb_export": N_("Download the knowledge base as YAML"),
+        "staff": N_("Admins and curators"),
     }
     admins = set(roles.members(ADMIN))
     done = 0
     for person in sorted(set(roles.members(CURATOR)) | admins):
         language = await person_language(session, person, settings.default_language)
-        names = ["queue", "mine"] + (["stats", "new_event", "announce"] if person in admins else [])
+        admin_names = ["stats", "kb", "unanswered", "kb_stats", "kb_export", "new_event", "announce", "staff"]
+        names = ["queue", "mine"] + (admin_names if person in admins else [])
         commands = bot_commands(i18n, language) + [
             BotCommand(command=name, description=i18n.gettext(extra[name], locale=language))
             for name in names
