@@ -331,4 +331,5 @@ async def test_staff_get_their_commands_in_the_menu(
         if isinstance(m, SetMyCommands) and not isinstance(r, Exception)
     }
     assert {"queue", "mine"} <= set(menus[CURATOR_ID]) and "stats" not in menus[CURATOR_ID]
-    assert {"queue", "mine", "stats"} <= set(menus[ADMIN_ID])
+    assert {"queue", "mine", "stats", "kb", "unanswered", "staff"} <= set(menus[ADMIN_ID])
+    assert "kb" not in menus[CURATOR_ID]
