@@ -9,8 +9,14 @@ export RASA_TELEMETRY_ENABLED=false
 RASA_URL=${RASA_URL:-http://127.0.0.1:5005}
 
 rasa_pid=""
-cleanup() { [ -n "$rasa_pid" ] && kill "$rasa_pid" 2>/dev/null || true; }
-trap cleanup EXIT INT TERM
+bot_pid=""
+# On exit or a signal, stop the bot (it finishes its updates and writes its log) and Rasa.
+cleanup() {
+  for pid in $bot_pid $rasa_pid; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 if ! curl -fsS "$RASA_URL/" >/dev/null 2>&1; then
   port=$(printf '%s' "$RASA_URL" | sed -E 's#^.*:([0-9]+)/?$#\1#')
@@ -25,4 +31,6 @@ if ! curl -fsS "$RASA_URL/" >/dev/null 2>&1; then
     sleep 2
   done
 fi
-.venv/bin/kelisim run
+.venv/bin/kelisim run &
+bot_pid=$!
+wait "$bot_pid"
