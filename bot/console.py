@@ -89,7 +89,7 @@ class ConsoleSession(BaseSession):
             self._show_keyboard(method.reply_markup, message_id)
             result = self._message(message_id, method.text, method.reply_markup)
         elif isinstance(method, EditMessageText):
-            print("\nKelisim (edited): " + _plain(method.text))
+            print("\nKelisim (edited): " + _plain(method.text or ""))
             self._show_keyboard(method.reply_markup, method.message_id or 0)
             result = self._message(method.message_id or 0, method.text, method.reply_markup)
         elif isinstance(method, EditMessageReplyMarkup):
@@ -99,7 +99,7 @@ class ConsoleSession(BaseSession):
         elif isinstance(method, AnswerCallbackQuery):
             if method.text:
                 print(f"\n  ({_plain(method.text)})")
-        return result  # type: ignore[no-any-return]
+        return result
 
 
 async def run_console(settings: Settings, role: str = "student", user_id: int | None = None) -> int:

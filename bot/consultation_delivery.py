@@ -256,7 +256,16 @@ async def register_staff_commands(
     done = 0
     for person in sorted(set(roles.members(CURATOR)) | admins):
         language = await person_language(session, person, settings.default_language)
-        admin_names = ["stats", "kb", "unanswered", "kb_stats", "kb_export", "new_event", "announce", "staff"]
+        admin_names = [
+            "stats",
+            "kb",
+            "unanswered",
+            "kb_stats",
+            "kb_export",
+            "new_event",
+            "announce",
+            "staff",
+        ]
         names = ["queue", "mine"] + (admin_names if person in admins else [])
         commands = bot_commands(i18n, language) + [
             BotCommand(command=name, description=i18n.gettext(extra[name], locale=language))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from aiogram import Bot, Dispatcher
@@ -139,7 +140,7 @@ def create_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatche
     return dp
 
 
-def _make_error_handler(app: App):  # type: ignore[no-untyped-def]
+def _make_error_handler(app: App) -> Callable[[ErrorEvent, Bot], Awaitable[bool]]:
     async def on_error(event: ErrorEvent, bot: Bot) -> bool:
         """Log the failure and tell the user, in their language, that it did not work."""
         update: Update = event.update

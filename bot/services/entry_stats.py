@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Integer, bindparam, select
+from sqlalchemy import Integer, Table, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,8 +23,9 @@ async def add_to_stats(session: AsyncSession, increments: Iterable[dict[str, int
     rows = [{"pk": r["entry_pk"], **{c: r.get(c, 0) for c in COUNTERS}} for r in increments]
     if not rows:
         return
-    insert_fn = postgresql_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    table = FaqEntryStats.__table__
+    connection = await session.connection()
+    insert_fn = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    table: Table = FaqEntryStats.__table__  # type: ignore[assignment]
     source = select(FaqEntry.pk, *(bindparam(c, type_=Integer) for c in COUNTERS)).where(
         FaqEntry.pk == bindparam("pk", type_=Integer)
     )
@@ -33,5 +34,4 @@ async def add_to_stats(session: AsyncSession, increments: Iterable[dict[str, int
         index_elements=[table.c.entry_pk],
         set_={c: table.c[c] + statement.excluded[c] for c in COUNTERS},
     )
-    connection = await session.connection()
     await connection.execute(statement, rows)

@@ -112,7 +112,7 @@ class QuestionRecorder:
                     if records:
                         # Core executemany: the ORM's bulk path costs far more per row.
                         await session.execute(
-                            insert(QuestionLog.__table__),
+                            insert(QuestionLog.__table__),  # type: ignore[arg-type]
                             [
                                 {
                                     "created_at": r.created_at,
