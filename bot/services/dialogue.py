@@ -12,7 +12,6 @@ from enum import StrEnum
 
 from knowledge_base.search import SearchResult
 from nlu.client import NluResult
-
 from nlu.normalize import tokenize
 
 SMALL_TALK = frozenset({"greet", "goodbye", "thanks", "help", "bot_challenge", "affirm", "deny"})
