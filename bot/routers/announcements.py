@@ -23,6 +23,7 @@ from bot.announcement_ui import (
     cancel_keyboard,
     confirm_keyboard,
 )
+from bot.db.unit_of_work import after_commit
 from bot.filters import CommandText, HasRole, PrivateChat
 from bot.outreach import start_announcement
 from bot.scheduler import Planner
@@ -89,9 +90,8 @@ async def announce_action(
             html.quote(data["text_kk"]),
             html.quote(data["text_ru"]),
         )
-        # Committed first: the delivery job reads it from its own session.
-        await session.commit()
-        start_announcement(planner, announcement_id)
+        # After the commit: the delivery job reads it from its own session.
+        after_commit(session, lambda: start_announcement(planner, announcement_id))
         await callback.answer(_("Sending."))
         with contextlib.suppress(TelegramBadRequest):
             await message.edit_reply_markup(reply_markup=None)

@@ -51,7 +51,8 @@ from bot.consultation_texts import (
     status_label,
     summary_text,
 )
-from bot.db.models import utcnow
+from bot.db.models import Consultation, utcnow
+from bot.db.unit_of_work import after_commit
 from bot.filters import PrivateChat
 from bot.keyboards import curator_offer_keyboard
 from bot.routers import curator, stats
@@ -388,7 +389,11 @@ async def _open(
             raise
         if draft.urgent and await consultations.make_urgent(session, existing.id):
             existing = await consultations.get(session, existing.id) or existing
-            await _announce_urgent_again(bot, session, i18n, settings, roles, existing.id)
+            case = existing.id
+            after_commit(
+                session,
+                lambda: _announce_urgent_again(bot, session, i18n, settings, roles, case),
+            )
             await message.answer(
                 _(
                     "Your open request {case} is now marked urgent, and every curator has been "
@@ -402,8 +407,10 @@ async def _open(
         return
     cases.add(user.id, consultation.id)
     await roles.refresh()
-    await announce(bot, session, i18n, settings, roles, consultation)
-    planner.unclaimed(consultation.id, consultations.aware(consultation.created_at) or utcnow())
+    # Curators see the card, and the SLA timer starts, only once the request is stored.
+    after_commit(session, lambda: announce(bot, session, i18n, settings, roles, consultation))
+    opened_at = consultations.aware(consultation.created_at) or utcnow()
+    after_commit(session, lambda: planner.unclaimed(consultation.id, opened_at))
     if draft.urgent:
         await message.answer(
             _(
@@ -589,16 +596,21 @@ async def relay_from_student(
         session, consultation.id, kind, text, file_id
     )
     if consultation.status == consultations.Status.ACTIVE and consultation.curator_id:
+        curator_id = consultation.curator_id
         if starts_wait:
-            planner.reply_timer(consultation.id, stored.created_at)
-        if await relay_to_curator(bot, session, consultation, stored, consultation.curator_id):
-            return
-        await message.answer(
-            _(
-                "Your message is saved in request {case}, but the curator could not be reached "
-                "right now; they will see it in the history."
-            ).format(case=case_number(consultation.id))
-        )
+            after_commit(session, lambda: planner.reply_timer(consultation.id, stored.created_at))
+
+        async def relay() -> None:
+            if await relay_to_curator(bot, session, consultation, stored, curator_id):
+                return
+            await message.answer(
+                _(
+                    "Your message is saved in request {case}, but the curator could not be "
+                    "reached right now; they will see it in the history."
+                ).format(case=case_number(consultation.id))
+            )
+
+        after_commit(session, relay)
         return
     await message.answer(
         _(
@@ -656,27 +668,33 @@ async def my_case_action(
             await message.answer(refusal_for_student(refusal))
             return
         cases.discard(user_id)
-        planner.cancel_consultation(cancelled.id)
+        after_commit(session, lambda: planner.cancel_consultation(cancelled.id))
         await message.edit_reply_markup(reply_markup=None)
         await message.answer(
             _("Request {case} is cancelled. If you need help again, press /consult.").format(
                 case=case_number(cancelled.id)
             )
         )
-        if cancelled.curator_id is not None:
-            await notify(
-                bot,
-                session,
-                i18n,
-                settings,
-                [cancelled.curator_id],
-                lambda: _("The student cancelled consultation {case}.").format(
-                    case=case_number(cancelled.id)
-                ),
-            )
-        await refresh_cards(bot, session, i18n, settings, cancelled)
+        after_commit(session, lambda: _tell_cancelled(bot, session, i18n, settings, cancelled))
     else:
         await callback.answer(_("This button is out of date."), show_alert=True)
+
+
+async def _tell_cancelled(
+    bot: Bot, session: AsyncSession, i18n: I18n, settings: Settings, cancelled: Consultation
+) -> None:
+    if cancelled.curator_id is not None:
+        await notify(
+            bot,
+            session,
+            i18n,
+            settings,
+            [cancelled.curator_id],
+            lambda: _("The student cancelled consultation {case}.").format(
+                case=case_number(cancelled.id)
+            ),
+        )
+    await refresh_cards(bot, session, i18n, settings, cancelled)
 
 
 # ----- the follow-up survey -----
@@ -703,7 +721,8 @@ async def survey_rate(
     if outcome != surveys.Answer.SAVED or not isinstance(message, Message):
         await callback.answer(_("This button is out of date."), show_alert=True)
         return
-    planner.cancel_survey(callback_data.survey)
+    survey_id = callback_data.survey
+    after_commit(session, lambda: planner.cancel_survey(survey_id))
     await callback.answer(_("Thank you for the rating!"))
     await message.edit_text(
         _("Your rating: {rating} ⭐. Was your question resolved?").format(

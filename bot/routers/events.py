@@ -21,6 +21,7 @@ from aiogram.utils.text_decorations import html_decoration as html
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Event, utcnow
+from bot.db.unit_of_work import after_commit
 from bot.event_ui import (
     DraftAct,
     EventAct,
@@ -373,10 +374,10 @@ async def draft_action(
             )
             return
         event = await events.create_event(session, draft, callback.from_user.id)
-        # Committed first: the jobs read the event from their own sessions.
-        await session.commit()
-        schedule_event(planner, event.id, event.starts_at)
-        tell_kind_subscribers(planner, event.id)
+        # After the commit: the jobs read the event from their own sessions.
+        event_id, starts_at = event.id, event.starts_at
+        after_commit(session, lambda: schedule_event(planner, event_id, starts_at))
+        after_commit(session, lambda: tell_kind_subscribers(planner, event_id))
         await callback.answer(_("Published."))
         with contextlib.suppress(TelegramBadRequest):
             await message.edit_reply_markup(reply_markup=None)
@@ -557,9 +558,10 @@ async def event_admin(
         if cancelled is None:
             await _stale(callback, Reply.CANCELLED)
             return
-        await session.commit()  # before the job that tells followers reads it
-        unschedule_event(planner, event.id)
-        tell_followers(planner, event.id, "cancelled")
+        # After the commit: the job that tells followers reads the cancellation.
+        event_id = event.id
+        after_commit(session, lambda: unschedule_event(planner, event_id))
+        after_commit(session, lambda: tell_followers(planner, event_id, "cancelled"))
         await callback.answer(_("Cancelled."))
         with contextlib.suppress(TelegramBadRequest):
             await message.edit_reply_markup(reply_markup=None)
@@ -604,9 +606,10 @@ async def edit_input(
         )
         return
     if field == "starts_at":
-        await session.commit()  # before the jobs read the new time
-        schedule_event(planner, event.id, event.starts_at)
-        tell_followers(planner, event.id, "moved")
+        # After the commit: the jobs read the new time.
+        event_id, starts_at = event.id, event.starts_at
+        after_commit(session, lambda: schedule_event(planner, event_id, starts_at))
+        after_commit(session, lambda: tell_followers(planner, event_id, "moved"))
         await message.answer(
             _("✅ Saved. The reminders are moved and everyone following the event is told.")
         )

@@ -23,6 +23,7 @@ from aiogram.utils.i18n import gettext as _
 from babel.dates import format_datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db.unit_of_work import after_commit
 from bot.journeys import render_entry
 from bot.kb_admin_keyboards import (
     KbAct,
@@ -271,10 +272,9 @@ async def apply_change(
     kb: KnowledgeBase,
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
-    """Commit now and reload the search index, so students get the change with their next
+    """Reload the search index once the change commits, so students get it with their next
     question (other replicas notice the revision counter)."""
-    await session.commit()
-    await kb.reload(session_factory)
+    after_commit(session, lambda: kb.reload(session_factory))
 
 
 # --- menu, search, browse, view -------------------------------------------------------------------

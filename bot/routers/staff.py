@@ -12,6 +12,7 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.unit_of_work import after_commit
 from bot.filters import CommandText, HasRole, PrivateChat
 from bot.services.roles import ADMIN, CURATOR, RoleDirectory
 
@@ -66,7 +67,7 @@ async def change_role(
             await message.answer(
                 _("Done: {user_id} is now a {role}.").format(user_id=user_id, role=role_name(role))
             )
-            await _notify(bot, user_id, role)
+            after_commit(session, lambda: _notify(bot, user_id, role))
         else:
             await message.answer(
                 _("{user_id} is already a {role}.").format(user_id=user_id, role=role_name(role))
