@@ -16,6 +16,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import aware
 from bot.config import Settings
 from bot.consultation_delivery import (
     announce,
@@ -54,6 +55,7 @@ from bot.consultation_texts import (
 from bot.db.models import Consultation, utcnow
 from bot.db.unit_of_work import after_commit
 from bot.filters import PrivateChat
+from bot.handlers.common import out_of_date, stale_button
 from bot.keyboards import curator_offer_keyboard
 from bot.routers import curator, stats
 from bot.routers.onboarding import consent_text
@@ -129,7 +131,7 @@ class InOpenConsultation(Filter):
 def refusal_for_student(refusal: ConsultationRefused) -> str:
     if refusal.reason == Refusal.CLOSED:
         return _("This request is already closed.")
-    return _("This button is out of date.")
+    return out_of_date()
 
 
 # ----- entry points (called by /consult, the menu, intents and the incident offer) -----
@@ -221,7 +223,7 @@ async def consent_chosen(
 ) -> None:
     message = callback.message
     if not isinstance(message, Message) or callback_data.then not in ("consult", "urgent"):
-        await callback.answer(_("This button is out of date."), show_alert=True)
+        await stale_button(callback)
         return
     await callback.answer()
     await message.edit_reply_markup(reply_markup=None)
@@ -309,7 +311,7 @@ async def form_step(
 ) -> None:
     message = callback.message
     if not isinstance(message, Message):
-        await callback.answer(_("This button is out of date."), show_alert=True)
+        await stale_button(callback)
         return
     action = callback_data.action
     form = await _form(state)
@@ -363,7 +365,7 @@ async def form_step(
         await _clear_form(state)
         await _open(message, callback, draft, session, bot, i18n, settings, roles, cases, planner)
         return
-    await callback.answer(_("This button is out of date."), show_alert=True)
+    await stale_button(callback)
 
 
 async def _open(
@@ -409,7 +411,7 @@ async def _open(
     await roles.refresh()
     # Curators see the card, and the SLA timer starts, only once the request is stored.
     after_commit(session, lambda: announce(bot, session, i18n, settings, roles, consultation))
-    opened_at = consultations.aware(consultation.created_at) or utcnow()
+    opened_at = aware(consultation.created_at) or utcnow()
     after_commit(session, lambda: planner.unclaimed(consultation.id, opened_at))
     if draft.urgent:
         await message.answer(
@@ -524,7 +526,7 @@ async def urgent_step(
         "named",
         "cancel",
     ):
-        await callback.answer(_("This button is out of date."), show_alert=True)
+        await stale_button(callback)
         return
     await callback.answer()
     if callback_data.action == "cancel":
@@ -637,7 +639,7 @@ async def my_case_action(
         or consultation is None
         or consultation.student_id != user_id
     ):
-        await callback.answer(_("This button is out of date."), show_alert=True)
+        await stale_button(callback)
         return
     action = callback_data.action
     if action == "cancel_no":
@@ -677,7 +679,7 @@ async def my_case_action(
         )
         after_commit(session, lambda: _tell_cancelled(bot, session, i18n, settings, cancelled))
     else:
-        await callback.answer(_("This button is out of date."), show_alert=True)
+        await stale_button(callback)
 
 
 async def _tell_cancelled(
@@ -719,7 +721,7 @@ async def survey_rate(
             await message.edit_reply_markup(reply_markup=None)
         return
     if outcome != surveys.Answer.SAVED or not isinstance(message, Message):
-        await callback.answer(_("This button is out of date."), show_alert=True)
+        await stale_button(callback)
         return
     survey_id = callback_data.survey
     after_commit(session, lambda: planner.cancel_survey(survey_id))
@@ -749,7 +751,7 @@ async def survey_resolved(
         await callback.answer(_("This survey has expired. Thank you anyway!"), show_alert=True)
         return
     if outcome != surveys.Answer.SAVED or not isinstance(message, Message):
-        await callback.answer(_("This button is out of date."), show_alert=True)
+        await stale_button(callback)
         return
     await callback.answer()
     await state.set_state(SurveyForm.comment)

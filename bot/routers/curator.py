@@ -51,6 +51,7 @@ from bot.consultation_texts import (
 from bot.db.models import Consultation, User, utcnow
 from bot.db.unit_of_work import after_commit
 from bot.filters import HasRole
+from bot.handlers.common import refuse_non_curator, stale_button
 from bot.scheduler import Planner
 from bot.services import consultations, surveys
 from bot.services.consultations import ConsultationRefused, OpenCases, Refusal
@@ -66,10 +67,6 @@ CURATOR_COMMANDS = ("queue", "mine")
 class CuratorForm(StatesGroup):
     note = State()
     closing = State()
-
-
-def curators_only() -> str:
-    return _("This is for Kelisim curators only.")
 
 
 def refusal_text(refusal: ConsultationRefused) -> str:
@@ -144,14 +141,6 @@ async def show_mine(
     await message.answer("\n".join(lines), reply_markup=mine_keyboard(c.id for c in mine))
 
 
-async def refuse_command(message: Message) -> None:
-    await message.answer(curators_only())
-
-
-async def refuse_button(callback: CallbackQuery) -> None:
-    await callback.answer(curators_only(), show_alert=True)
-
-
 # ----- actions on a consultation -----
 
 
@@ -175,7 +164,7 @@ async def case_action(
         case "write" | "note" | "close" | "history" | "transfer":
             await _owner_action(callback, callback_data, session, bot, roles, fsm_storage, is_admin)
         case _:
-            await callback.answer(_("This button is out of date."), show_alert=True)
+            await stale_button(callback)
 
 
 async def _take(
@@ -619,13 +608,13 @@ def register_commands(router: Router) -> None:
     """Curators' commands, buttons and pending dialogs (the router filters private chats)."""
     router.message.register(show_queue, Command("queue"), HasRole(CURATOR))
     router.message.register(show_mine, Command("mine"), HasRole(CURATOR))
-    router.message.register(refuse_command, Command(*CURATOR_COMMANDS))
+    router.message.register(refuse_non_curator, Command(*CURATOR_COMMANDS))
     router.message.register(write_note, StateFilter(CuratorForm.note), HasRole(CURATOR))
     router.message.register(write_resolution, StateFilter(CuratorForm.closing), HasRole(CURATOR))
     router.callback_query.register(case_action, CaseAction.filter(), HasRole(CURATOR))
     router.callback_query.register(transfer_to, TransferTo.filter(), HasRole(CURATOR))
-    router.callback_query.register(refuse_button, CaseAction.filter())
-    router.callback_query.register(refuse_button, TransferTo.filter())
+    router.callback_query.register(refuse_non_curator, CaseAction.filter())
+    router.callback_query.register(refuse_non_curator, TransferTo.filter())
 
 
 def register_relay(router: Router) -> None:

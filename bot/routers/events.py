@@ -37,6 +37,7 @@ from bot.event_ui import (
     kinds_keyboard,
 )
 from bot.filters import CommandText, HasRole, PrivateChat
+from bot.handlers.common import refuse_non_admin, stale_button
 from bot.outreach import schedule_event, tell_followers, tell_kind_subscribers, unschedule_event
 from bot.scheduler import Planner
 from bot.services import events
@@ -201,7 +202,7 @@ async def event_action(
             Reply.ALREADY: _("You have already asked me to remind you about this event."),
         }
     else:
-        await callback.answer(_("This button is out of date."), show_alert=True)
+        await stale_button(callback)
         return
     if reply in (Reply.CANCELLED, Reply.GONE):
         await _stale(callback, reply)
@@ -241,7 +242,7 @@ async def kind_toggle(
             )
         return
     if callback_data.kind not in KINDS:
-        await callback.answer(_("This button is out of date."), show_alert=True)
+        await stale_button(callback)
         return
     now_on = await events.toggle_kind(session, user_id, callback_data.kind)
     await callback.answer(
@@ -388,7 +389,7 @@ async def draft_action(
             ).format(id=event.id)
         )
         return
-    await callback.answer(_("This button is out of date."), show_alert=True)
+    await stale_button(callback)
 
 
 def _from_iso(value: str) -> datetime:
@@ -569,7 +570,7 @@ async def event_admin(
             _("✖️ Event #{id} is cancelled; its followers are being told.").format(id=event.id)
         )
     else:
-        await callback.answer(_("This button is out of date."), show_alert=True)
+        await stale_button(callback)
 
 
 async def edit_input(
@@ -617,19 +618,11 @@ async def edit_input(
         await message.answer(_("✅ Saved."))
 
 
-async def refuse(message: Message) -> None:
-    await message.answer(_("This command is for Kelisim admins only."))
-
-
-async def refuse_button(callback: CallbackQuery) -> None:
-    await callback.answer(_("This command is for Kelisim admins only."), show_alert=True)
-
-
 def create_router() -> Router:
     router = Router(name="events")
     router.message.filter(PrivateChat())
     router.message.register(new_event, CommandText(), Command(*ADMIN_COMMANDS), HasRole(ADMIN))
-    router.message.register(refuse, CommandText(), Command(*ADMIN_COMMANDS))
+    router.message.register(refuse_non_admin, CommandText(), Command(*ADMIN_COMMANDS))
     dialog_states = [getattr(EventDialog, f) for f in ORDER] + [
         EventDialog.kind,
         EventDialog.confirm,
@@ -643,8 +636,8 @@ def create_router() -> Router:
     router.callback_query.register(kind_toggle, KindToggle.filter())
     router.callback_query.register(draft_action, DraftAct.filter(), HasRole(ADMIN))
     router.callback_query.register(event_admin, EventAdmin.filter(), HasRole(ADMIN))
-    router.callback_query.register(refuse_button, DraftAct.filter())
-    router.callback_query.register(refuse_button, EventAdmin.filter())
+    router.callback_query.register(refuse_non_admin, DraftAct.filter())
+    router.callback_query.register(refuse_non_admin, EventAdmin.filter())
     return router
 
 
