@@ -30,7 +30,8 @@ def _id_list(value: object) -> object:
 
 
 class Settings(BaseSettings):
-    """Every setting of DESIGN.md; durations are plain seconds so tests can shrink them."""
+    """Every setting (README.md and .env.example list them); durations are plain seconds so
+    tests can shrink them."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 

@@ -21,6 +21,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.db.engine import create_engine, create_session_factory
+from bot.handlers import outreach
+from bot.handlers.consultation import router as consultation
+from bot.handlers.dialogue import router as dialogue
+from bot.handlers.fallback import router as fallback
+from bot.handlers.kb_admin import router as kb
+from bot.handlers.menu import router as menu
+from bot.handlers.notices import TelegramNotices
+from bot.handlers.onboarding import router as onboarding
+from bot.handlers.privacy import router as privacy
+from bot.handlers.staff import router as staff
 from bot.i18n import create_i18n
 from bot.middlewares.callback_guard import CallbackGuardMiddleware
 from bot.middlewares.database import DbSessionMiddleware
@@ -28,19 +38,8 @@ from bot.middlewares.locale import LocaleMiddleware, language_from_code
 from bot.middlewares.ordering import ChatOrderMiddleware
 from bot.middlewares.roles import RolesMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
-from bot.outreach import resume_outreach
-from bot.routers import (
-    consultation,
-    dialogue,
-    fallback,
-    kb,
-    menu,
-    onboarding,
-    outreach,
-    privacy,
-    staff,
-)
 from bot.scheduler import Planner
+from bot.scheduler.outreach import resume_outreach
 from bot.services.consultations import OpenCases
 from bot.services.knowledge import KnowledgeBase
 from bot.services.nlu_training import ModelTrainer
@@ -86,6 +85,7 @@ class App:
             i18n=self.i18n,
             roles=self.roles,
             cases=self.cases,
+            notices=TelegramNotices(),
         )
         # Announcements a stop interrupted continue.
         resume_outreach(self.planner)

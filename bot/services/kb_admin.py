@@ -197,7 +197,7 @@ def telegram_length(text: str) -> int:
 
 
 def rendered_length(item: FaqItem, language: str) -> int:
-    """Length of the answer message students get (the layout of `journeys.render_entry`)."""
+    """Length of the answer message students get (the layout of `bot.handlers.entry_points.render_entry`)."""
     text = f"<b>{html.escape(item.question[language], quote=False)}</b>\n\n{item.answer[language]}"
     if item.links:
         text += "\n\n" + "\n".join(html.escape(link, quote=False) for link in item.links)
