@@ -30,7 +30,7 @@ from bot.handlers.consultation.texts import (
 )
 from bot.handlers.consultation.ui import owner_keyboard, rating_keyboard, take_keyboard
 from bot.scheduler.port import Notice
-from bot.services import consultations
+from bot.services import consultation_messages
 from bot.services.roles import RoleDirectory, curators_to_notify
 from bot.services.users import person_language
 
@@ -86,7 +86,7 @@ async def announce(
     Returns how many cards were delivered. An unreachable group is logged, and the private
     cards still go out.
     """
-    first = await consultations.first_student_text(session, consultation.id)
+    first = await consultation_messages.first_student_text(session, consultation.id)
     targets: list[int] = []
     if settings.curator_chat_id is not None:
         targets.append(settings.curator_chat_id)
@@ -112,7 +112,7 @@ async def announce(
                 log.info("could not send the card of %s to %s: %s", consultation.id, chat_id, exc)
             continue
         delivered += 1
-        await consultations.add_card(session, consultation.id, chat_id, sent.message_id)
+        await consultation_messages.add_card(session, consultation.id, chat_id, sent.message_id)
     if not delivered:
         log.error(
             "consultation %s reached no curator: none is configured or reachable", consultation.id
@@ -124,8 +124,8 @@ async def refresh_cards(
     bot: Bot, session: AsyncSession, i18n: I18n, settings: Settings, consultation: Consultation
 ) -> None:
     """Show the current owner (or closure) on every card; the Take button only while waiting."""
-    first = await consultations.first_student_text(session, consultation.id)
-    for card in await consultations.cards(session, consultation.id):
+    first = await consultation_messages.first_student_text(session, consultation.id)
+    for card in await consultation_messages.cards(session, consultation.id):
         language = await person_language(session, card.chat_id, settings.default_language)
         with i18n.use_locale(language):
             text = card_text(consultation, first, language, owner_line(consultation))
@@ -160,7 +160,7 @@ async def relay_to_curator(
             "message of consultation %s not relayed to %s: %s", consultation.id, curator_id, exc
         )
         return False
-    await consultations.mark_delivered(session, message.id, curator_id, sent.message_id)
+    await consultation_messages.mark_delivered(session, message.id, curator_id, sent.message_id)
     return True
 
 
@@ -169,7 +169,9 @@ async def deliver_backlog(
 ) -> int:
     """Everything the student wrote while waiting, in order, to the curator who took it."""
     delivered = 0
-    for message in await consultations.undelivered_student_messages(session, consultation.id):
+    for message in await consultation_messages.undelivered_student_messages(
+        session, consultation.id
+    ):
         if not await relay_to_curator(bot, session, consultation, message, curator_id):
             break  # keep the order: the rest waits for the next attempt
         delivered += 1

@@ -61,7 +61,7 @@ from bot.handlers.surveys.router import SurveyForm
 from bot.handlers.texts import help_numbers
 from bot.scheduler import Planner
 from bot.scheduler.sending import notify
-from bot.services import consultations
+from bot.services import consultation_messages, consultations
 from bot.services.consultations import (
     ConsultationRefused,
     OpenCases,
@@ -149,7 +149,7 @@ async def remember_incident(state: FSMContext, message: Message) -> None:
 async def show_my_requests(message: Message, session: AsyncSession, user_id: int) -> None:
     """/my: the student's consultations with their status; an open one can be added to or
     cancelled."""
-    rows = await consultations.student_consultations(session, user_id)
+    rows = await consultation_messages.student_consultations(session, user_id)
     if not rows:
         await message.answer(
             _(
@@ -252,7 +252,7 @@ async def relay_from_student(
     kind, text, file_id = content
     if text is not None and text.startswith("/"):
         raise SkipHandler()  # a command the bot does not know is not meant for the curator
-    stored, starts_wait = await consultations.add_student_message(
+    stored, starts_wait = await consultation_messages.add_student_message(
         session, consultation.id, kind, text, file_id
     )
     if consultation.status == consultations.Status.ACTIVE and consultation.curator_id:

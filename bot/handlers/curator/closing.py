@@ -26,7 +26,7 @@ from bot.handlers.consultation.texts import (
 )
 from bot.handlers.curator.context import FOCUS_KEY, PENDING_KEY, refusal_text
 from bot.scheduler import Planner
-from bot.services import consultations, surveys
+from bot.services import consultation_messages, consultations, surveys
 from bot.services.consultations import ConsultationRefused, OpenCases
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,9 @@ async def write_note(
     except ConsultationRefused as refusal:
         await message.answer(refusal_text(refusal))
         return
-    await consultations.add_note(session, consultation.id, message.from_user.id, message.text)
+    await consultation_messages.add_note(
+        session, consultation.id, message.from_user.id, message.text
+    )
     await message.answer(
         _("📝 Note saved to {case}. The student does not see it.").format(
             case=case_number(consultation.id)

@@ -17,7 +17,7 @@ from bot.db.models import User
 from bot.handlers.consultation.texts import (
     case_number,
 )
-from bot.services import consultations
+from bot.services import consultation_messages
 from bot.services.consultations import ConsultationRefused, Refusal
 
 FOCUS_KEY = "curator_case"
@@ -63,7 +63,7 @@ class CuratorTarget(Filter):
             return False  # commands keep their meaning; an unknown one is not for the student
         replied = message.reply_to_message
         if replied is not None and replied.from_user is not None and replied.from_user.id == bot.id:
-            case = await consultations.case_for_relayed(
+            case = await consultation_messages.case_for_relayed(
                 session, message.chat.id, replied.message_id
             )
             if case is not None:

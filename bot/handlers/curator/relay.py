@@ -28,7 +28,7 @@ from bot.handlers.consultation.texts import (
 )
 from bot.handlers.curator.context import FOCUS_KEY, _mark_blocked
 from bot.scheduler import Planner
-from bot.services import consultations
+from bot.services import consultation_messages, consultations
 
 # ----- relaying the curator's messages -----
 
@@ -80,7 +80,7 @@ async def relay_from_curator(
         )
         return
     kind, text, file_id = content
-    stored = await consultations.add_curator_message(
+    stored = await consultation_messages.add_curator_message(
         session, consultation, message.from_user.id, kind, text, file_id
     )
     with i18n.use_locale(consultation.language):
@@ -121,7 +121,7 @@ async def _relay(
             log.warning("reply in %s not delivered: %s", consultation.id, exc)
             await message.reply(_("⚠️ Not delivered, Telegram refused it. Please try again."))
         return
-    await consultations.mark_delivered(
+    await consultation_messages.mark_delivered(
         session, reply.stored_id, consultation.student_id, sent.message_id
     )
     planner.cancel_reply_timer(consultation.id)

@@ -58,7 +58,7 @@ from bot.handlers.curator.relay import relay_from_curator
 from bot.handlers.filters import HasRole
 from bot.scheduler import Planner
 from bot.scheduler.sending import notify
-from bot.services import consultations
+from bot.services import consultation_messages, consultations
 from bot.services.consultations import ConsultationRefused
 from bot.services.roles import CURATOR, RoleDirectory
 
@@ -68,7 +68,7 @@ log = logging.getLogger(__name__)
 
 
 async def show_queue(message: Message, session: AsyncSession, language: str) -> None:
-    waiting = await consultations.waiting_queue(session)
+    waiting = await consultation_messages.waiting_queue(session)
     if not waiting:
         await message.answer(_("No consultations are waiting for a curator. 🎉"))
         return
@@ -81,7 +81,7 @@ async def show_mine(
     message: Message, session: AsyncSession, state: FSMContext, language: str
 ) -> None:
     assert message.from_user is not None
-    mine = await consultations.curator_consultations(session, message.from_user.id)
+    mine = await consultation_messages.curator_consultations(session, message.from_user.id)
     if not mine:
         await message.answer(_("You have no open consultations. /queue shows the waiting ones."))
         return
@@ -153,7 +153,7 @@ async def _hand_over(
     curator: TgUser,
 ) -> None:
     """After a take commits: the owner's panel, the backlog, the cards, the student."""
-    first = await consultations.first_student_text(session, consultation.id)
+    first = await consultation_messages.first_student_text(session, consultation.id)
     language = await person_language(session, curator.id, settings.default_language)
     await send_owner_panel(
         bot,
@@ -232,7 +232,7 @@ async def _owner_action(
                 ).format(case=case),
             )
         case "history":
-            messages = await consultations.history(session, consultation.id)
+            messages = await consultation_messages.history(session, consultation.id)
             await bot.send_message(curator.id, history_text(consultation, messages))
         case "transfer":
             others = [c for c in roles.members(CURATOR) if c != consultation.curator_id]
@@ -320,8 +320,8 @@ async def _tell_transfer(
     """After a transfer commits: the new owner's panel and history, the cards, the student."""
     case = case_number(consultation.id)
     new_owner, name = handover.new_owner, handover.name
-    first = await consultations.first_student_text(session, consultation.id)
-    messages = await consultations.history(session, consultation.id)
+    first = await consultation_messages.first_student_text(session, consultation.id)
+    messages = await consultation_messages.history(session, consultation.id)
     language = await person_language(session, new_owner, settings.default_language)
     with i18n.use_locale(language):
         panel = (

@@ -32,6 +32,24 @@ class SurveyForm(StatesGroup):
     comment = State()
 
 
+async def _not_saved(
+    callback: CallbackQuery, outcome: surveys.Answer, already: str, *, drop_buttons: bool
+) -> bool:
+    """One answer for a survey button that saved nothing: given before, expired, or stale."""
+    message = callback.message
+    if outcome == surveys.Answer.ALREADY:
+        await callback.answer(already)
+    elif outcome == surveys.Answer.EXPIRED:
+        await callback.answer(_("This survey has expired. Thank you anyway!"), show_alert=True)
+        if drop_buttons and isinstance(message, Message):
+            await message.edit_reply_markup(reply_markup=None)
+    elif outcome != surveys.Answer.SAVED or not isinstance(message, Message):
+        await stale_button(callback)
+    else:
+        return False
+    return True
+
+
 async def survey_rate(
     callback: CallbackQuery,
     callback_data: SurveyRate,
@@ -42,17 +60,10 @@ async def survey_rate(
     outcome = await surveys.rate(
         session, callback_data.survey, callback.from_user.id, callback_data.rating
     )
-    if outcome == surveys.Answer.ALREADY:
-        await callback.answer(_("You have already rated this consultation. Thank you!"))
+    already = _("You have already rated this consultation. Thank you!")
+    if await _not_saved(callback, outcome, already, drop_buttons=True):
         return
-    if outcome == surveys.Answer.EXPIRED:
-        await callback.answer(_("This survey has expired. Thank you anyway!"), show_alert=True)
-        if isinstance(message, Message):
-            await message.edit_reply_markup(reply_markup=None)
-        return
-    if outcome != surveys.Answer.SAVED or not isinstance(message, Message):
-        await stale_button(callback)
-        return
+    assert isinstance(message, Message)
     survey_id = callback_data.survey
     after_commit(session, lambda: planner.cancel_survey(survey_id))
     await callback.answer(_("Thank you for the rating!"))
@@ -74,15 +85,10 @@ async def survey_resolved(
     outcome = await surveys.set_resolved(
         session, callback_data.survey, callback.from_user.id, callback_data.resolved
     )
-    if outcome == surveys.Answer.ALREADY:
-        await callback.answer(_("You have already answered. Thank you!"))
+    already = _("You have already answered. Thank you!")
+    if await _not_saved(callback, outcome, already, drop_buttons=False):
         return
-    if outcome == surveys.Answer.EXPIRED:
-        await callback.answer(_("This survey has expired. Thank you anyway!"), show_alert=True)
-        return
-    if outcome != surveys.Answer.SAVED or not isinstance(message, Message):
-        await stale_button(callback)
-        return
+    assert isinstance(message, Message)
     await callback.answer()
     await state.set_state(SurveyForm.comment)
     await state.update_data({SURVEY_KEY: callback_data.survey})
