@@ -6,9 +6,11 @@ the store and the notices only through something importable: this module.
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Concatenate, ParamSpec
 
 from aiogram import Bot
 from aiogram.utils.i18n import I18n
@@ -60,3 +62,22 @@ def job_context() -> JobContext | None:
     if _context is None:
         log.error("a scheduled job ran without a started planner; it will be skipped")
     return _context
+
+
+P = ParamSpec("P")
+
+
+def scheduled_job(
+    body: Callable[Concatenate[JobContext, P], Awaitable[None]],
+) -> Callable[P, Awaitable[None]]:
+    """A job function: `body` runs with this process's context, and is skipped (logged) in a
+    process whose planner did not start. The job keeps the body's module and name, which is
+    what APScheduler stores, and takes the body's arguments without the context."""
+
+    @functools.wraps(body)
+    async def job(*args: P.args, **kwargs: P.kwargs) -> None:
+        ctx = job_context()
+        if ctx is not None:
+            await body(ctx, *args, **kwargs)
+
+    return job

@@ -13,7 +13,7 @@ from aiogram.types import InlineKeyboardMarkup
 
 from bot.clock import aware
 from bot.db.models import utcnow
-from bot.scheduler.context import JobContext, job_context
+from bot.scheduler.context import JobContext, scheduled_job
 from bot.scheduler.sending import notify, send_once
 from bot.services import consultations, surveys
 from bot.services.consultations import EventKind, Status
@@ -41,11 +41,9 @@ async def _deliver_survey(ctx: JobContext, delivery: surveys.Delivery, reminder:
     return True
 
 
-async def send_survey(survey_id: int) -> None:
+@scheduled_job
+async def send_survey(ctx: JobContext, survey_id: int) -> None:
     """Job: the follow-up survey, SURVEY_DELAY after the consultation closed."""
-    ctx = job_context()
-    if ctx is None:
-        return
     # Wait for a sending slot first: a burst then holds no connections, and a survey is
     # marked sent only just before it is sent.
     await ctx.pacer.wait()
@@ -59,11 +57,9 @@ async def send_survey(survey_id: int) -> None:
         )
 
 
-async def remind_survey(survey_id: int) -> None:
+@scheduled_job
+async def remind_survey(ctx: JobContext, survey_id: int) -> None:
     """Job: one reminder for an unanswered survey; it expires SURVEY_DELAY later."""
-    ctx = job_context()
-    if ctx is None:
-        return
     await ctx.pacer.wait()
     async with ctx.session_factory() as session, session.begin():
         delivery = await surveys.claim_for_reminder(session, survey_id)
@@ -72,20 +68,16 @@ async def remind_survey(survey_id: int) -> None:
     ctx.planner.survey_expiry(survey_id, utcnow() + timedelta(seconds=ctx.settings.survey_delay))
 
 
-async def expire_survey(survey_id: int) -> None:
+@scheduled_job
+async def expire_survey(ctx: JobContext, survey_id: int) -> None:
     """Job: an unanswered survey expires."""
-    ctx = job_context()
-    if ctx is None:
-        return
     async with ctx.session_factory() as session, session.begin():
         await surveys.expire(session, survey_id)
 
 
-async def nudge_unclaimed(consultation_id: int, level: int) -> None:
+@scheduled_job
+async def nudge_unclaimed(ctx: JobContext, consultation_id: int, level: int) -> None:
     """Job: a consultation still waits for a curator — nudge curators, then tell admins."""
-    ctx = job_context()
-    if ctx is None:
-        return
     await ctx.roles.refresh()
     async with ctx.session_factory() as session, session.begin():
         consultation = await consultations.get(session, consultation_id)
@@ -117,11 +109,9 @@ async def nudge_unclaimed(consultation_id: int, level: int) -> None:
         )
 
 
-async def nudge_curator(consultation_id: int) -> None:
+@scheduled_job
+async def nudge_curator(ctx: JobContext, consultation_id: int) -> None:
     """Job: the assigned curator has not replied for SLA_REMIND_AFTER."""
-    ctx = job_context()
-    if ctx is None:
-        return
     async with ctx.session_factory() as session, session.begin():
         consultation = await consultations.get(session, consultation_id)
         if (

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.db.models import utcnow
-from bot.scheduler.context import JobContext, job_context
+from bot.scheduler.context import JobContext, scheduled_job
 from bot.scheduler.planner import Planner
 from bot.scheduler.port import Notice
 from bot.scheduler.sending import BLOCKED, FAILED, SENT, deliver
@@ -131,11 +131,9 @@ async def _send_all(
 # ----- jobs -----
 
 
-async def remind_event(event_id: int, which: str) -> None:
+@scheduled_job
+async def remind_event(ctx: JobContext, event_id: int, which: str) -> None:
     """Job: the day-before or hour-before reminder to everyone who asked, once each."""
-    ctx = job_context()
-    if ctx is None:
-        return
     async with ctx.session_factory() as session, session.begin():
         event = await events.get(session, event_id)
         if not events.is_open(event):
@@ -152,11 +150,9 @@ async def remind_event(event_id: int, which: str) -> None:
     log.info("event %s: %s reminders %s", event_id, which, counts)
 
 
-async def notify_followers(event_id: int, change: str) -> None:
+@scheduled_job
+async def notify_followers(ctx: JobContext, event_id: int, change: str) -> None:
     """Job: tell followers that the event moved or was cancelled."""
-    ctx = job_context()
-    if ctx is None:
-        return
     async with ctx.session_factory() as session:
         event = await events.get(session, event_id)
         if event is None:
@@ -169,11 +165,9 @@ async def notify_followers(event_id: int, change: str) -> None:
     log.info("event %s: %s notices %s", event_id, change, counts)
 
 
-async def notify_kind_subscribers(event_id: int) -> None:
+@scheduled_job
+async def notify_kind_subscribers(ctx: JobContext, event_id: int) -> None:
     """Job: a new event was published; tell the students subscribed to its kind."""
-    ctx = job_context()
-    if ctx is None:
-        return
     async with ctx.session_factory() as session:
         event = await events.get(session, event_id)
         if not events.is_open(event):
@@ -185,11 +179,9 @@ async def notify_kind_subscribers(event_id: int) -> None:
     log.info("event %s: new-event notices %s", event_id, counts)
 
 
-async def resume_scheduled_outreach() -> None:
+@scheduled_job
+async def resume_scheduled_outreach(ctx: JobContext) -> None:
     """Job: re-arm upcoming events' reminders and restart interrupted announcements."""
-    ctx = job_context()
-    if ctx is None:
-        return
     async with ctx.session_factory() as session:
         upcoming = [(e.id, e.starts_at) for e in await events.upcoming(session, limit=10_000)]
         unfinished = await announcements.unfinished(session)
@@ -203,16 +195,14 @@ async def resume_scheduled_outreach() -> None:
         start_announcement(ctx.planner, announcement_id)
 
 
-async def deliver_announcement(announcement_id: int) -> None:
+@scheduled_job
+async def deliver_announcement(ctx: JobContext, announcement_id: int) -> None:
     """Job: deliver an announcement in small batches, each claimed before it is sent, then
     report the counts to the admin who wrote it.
 
     When the bot stops, the claimed rows not yet sent are released, so the next start sends
     them; only a crash can leave a batch unsent, and it is reported as interrupted.
     """
-    ctx = job_context()
-    if ctx is None:
-        return
     if announcement_id in _delivering:  # already running here (started, then resumed)
         return
     _delivering.add(announcement_id)
