@@ -237,7 +237,8 @@ async def _open(
             return
         await _tell_already_open(message, existing.id, existing.status)
         return
-    cases.add(user.id, consultation.id)
+    # The open-cases cache and what leaves the process follow the commit, not the attempt.
+    after_commit(session, lambda: cases.add(user.id, consultation.id))
     await roles.refresh()
     # Curators see the card, and the SLA timer starts, only once the request is stored.
     after_commit(session, lambda: announce(bot, session, i18n, settings, roles, consultation))
