@@ -34,6 +34,7 @@ from bot.routers import (
     dialogue,
     fallback,
     kb,
+    membership,
     menu,
     onboarding,
     outreach,
@@ -126,6 +127,7 @@ def create_routers() -> list[Router]:
         outreach.create_router(),
         dialogue.create_router(),
         fallback.create_router(),
+        membership.create_router(),
     ]
 
 
@@ -165,7 +167,7 @@ def create_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatche
         cases=app.cases,
     )
     roles = RolesMiddleware(app.roles)
-    for observer in (dp.message, dp.callback_query):
+    for observer in (dp.message, dp.edited_message, dp.callback_query):
         observer.outer_middleware(DbSessionMiddleware(app.session_factory))
         observer.outer_middleware(locale)
         observer.outer_middleware(throttling)
