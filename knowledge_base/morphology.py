@@ -101,7 +101,8 @@ def word_key(word: str) -> str:
     ``word`` may be written in any script; it is normalised first. Numbers and words of
     other alphabets are returned normalised and otherwise unchanged.
     """
-    word = normalize_word(word)
+    # The 2017 Latin alphabet wrote у/ұ as ý, which the shared normaliser leaves alone.
+    word = normalize_word(word.replace("ý", "u").replace("Ý", "U"))
     if len(word) < _MIN_STEM or not _is_cyrillic_word(word):
         return word
     lemma = russian_lemma(word)

@@ -92,7 +92,6 @@ _LATIN_SINGLE = {
     "t": "т",
     "u": "у",
     "ú": "ұ",
-    "ý": "у",  # the 2017 Latin alphabet wrote у as ý
     "ū": "ұ",
     "ü": "ү",
     "v": "в",
