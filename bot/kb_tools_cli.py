@@ -1,0 +1,145 @@
+"""`kelisim kb eval`, `kelisim kb calibrate` and `kelisim ask`: measuring and explaining answers.
+
+Kept apart from bot/cli.py, which only registers them, so the commands that judge the search
+read in one place.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+DEFAULT_TUNE = Path(__file__).resolve().parents[1] / "knowledge_base" / "eval" / "queries-tune.tsv"
+DEFAULT_KB = Path(__file__).resolve().parents[1] / "knowledge_base" / "data"
+
+
+def cmd_kb_eval(args: argparse.Namespace) -> int:
+    from bot.cli import _settings
+    from bot.factory import create_app
+    from bot.runner import prepare_store
+    from bot.services.knowledge import import_items
+    from knowledge_base.evaluation import QueryFileError, evaluate, outcome_of, read_queries
+    from knowledge_base.loader import load_paths
+
+    try:
+        queries = read_queries(args.queries)
+    except (OSError, QueryFileError) as exc:
+        print(f"cannot read the queries: {exc}", file=sys.stderr)
+        return 2
+
+    items = None
+    if args.kb:
+        loaded = load_paths([args.kb])
+        if loaded.problems:
+            for problem in loaded.problems:
+                print(str(problem), file=sys.stderr)
+            print(f"nothing evaluated: {len(loaded.problems)} problem(s)", file=sys.stderr)
+            return 1
+        items = loaded.items
+
+    async def _run(database_url: str | None) -> Any:
+        settings = _settings()
+        if database_url is not None:
+            settings = settings.model_copy(update={"database_url": database_url})
+        app = create_app(settings)
+        try:
+            await prepare_store(app, seed=items is None)
+            if items is not None:
+                async with app.session_factory() as session, session.begin():
+                    await import_items(session, items, replace=True)
+                await app.kb.reload(app.session_factory)
+            return evaluate(queries, lambda q: outcome_of(app.kb.search(q.text, q.lang)))
+        finally:
+            await app.aclose()
+
+    if items is None:
+        report = asyncio.run(_run(None))
+    else:
+        # A throwaway store, so evaluating a file never touches the real one.
+        with tempfile.TemporaryDirectory(prefix="kelisim-eval-") as folder:
+            report = asyncio.run(_run(f"sqlite+aiosqlite:///{folder}/eval.sqlite3"))
+
+    if args.json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(report.render())
+    return 0
+
+
+def cmd_kb_calibrate(args: argparse.Namespace) -> int:
+    from knowledge_base.evaluation import QueryFileError, fit_thresholds, read_queries
+    from knowledge_base.loader import load_paths
+    from knowledge_base.search import THRESHOLDS_PATH, FaqIndex, Thresholds
+
+    try:
+        queries = read_queries(args.queries)
+    except (OSError, QueryFileError) as exc:
+        print(f"cannot read the queries: {exc}", file=sys.stderr)
+        return 2
+    loaded = load_paths([args.kb])
+    if loaded.problems:
+        for problem in loaded.problems:
+            print(str(problem), file=sys.stderr)
+        return 1
+    index = FaqIndex(loaded.items, thresholds=Thresholds())
+    ranked = [(q, index.rank(q.text, q.lang, limit=4, floor=0.1)) for q in queries]
+    thresholds, info = fit_thresholds(
+        ranked, max_wrong=args.max_wrong, min_off_topic_abstained=args.min_off_topic
+    )
+    out = Path(args.out) if args.out else THRESHOLDS_PATH
+    data = {
+        **thresholds.as_dict(),
+        "fitted_on": Path(args.queries).name,
+        "queries": info["queries"],
+        "command": "kelisim kb calibrate",
+    }
+    out.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(thresholds.as_dict()))
+    print(f"wrote {out}")
+    return 0
+
+
+def register(kb: Any) -> None:
+    """Add `eval` and `calibrate` to the `kb` subcommands."""
+    p = kb.add_parser(
+        "eval",
+        help="answered-correct / wrong / in buttons / abstained for a labelled TSV of queries",
+        description=(
+            "Evaluate the FAQ search on QUERIES.tsv: one query per line, "
+            "expected<TAB>lang<TAB>variant<TAB>query, expected an entry id or NONE. Prints the "
+            "outcomes overall, by language and by variant, then every miss."
+        ),
+    )
+    p.add_argument("queries", metavar="QUERIES.tsv")
+    p.add_argument(
+        "--kb", metavar="FILE.yml", default=None, help="evaluate this FAQ in a throwaway store"
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_kb_eval)
+
+    p = kb.add_parser(
+        "calibrate",
+        help="fit the search's answer thresholds on labelled queries",
+        description=(
+            "Fit where a score becomes an answer, a 'did you mean' choice or nothing, on the "
+            "labelled tuning queries and the shipped FAQ, and write knowledge_base/thresholds.json."
+        ),
+    )
+    p.add_argument("queries", metavar="QUERIES.tsv", nargs="?", default=str(DEFAULT_TUNE))
+    p.add_argument("--kb", metavar="PATH", default=str(DEFAULT_KB), help="FAQ YAML file or folder")
+    p.add_argument("--out", metavar="PATH", default=None, help="write the thresholds here")
+    p.add_argument(
+        "--max-wrong", type=float, default=0.02, help="share of wrong answers allowed (0.02)"
+    )
+    p.add_argument(
+        "--min-off-topic",
+        type=float,
+        default=0.9,
+        help="share of off-topic queries that must not be answered (0.9)",
+    )
+    p.set_defaults(func=cmd_kb_calibrate)
