@@ -302,8 +302,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_kb_search)
     from bot.kb_tools_cli import register as register_kb_tools
+    from bot.kb_tools_cli import register_ask
 
     register_kb_tools(kb)
+    register_ask(commands)
 
     learn = commands.add_parser("learn", help="learning materials shown by /learn").add_subparsers(
         dest="learn_command", required=True, metavar="COMMAND"

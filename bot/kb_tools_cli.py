@@ -143,3 +143,77 @@ def register(kb: Any) -> None:
         help="share of off-topic queries that must not be answered (0.9)",
     )
     p.set_defaults(func=cmd_kb_calibrate)
+
+
+# --- ask ----------------------------------------------------------------------------------------
+
+# The routes `kelisim ask` reports (DESIGN.md), by the decision's action and intent.
+_ROUTED = {"request_consultation": "consultation"}
+
+
+def route_of(decision: Any) -> str:
+    """The route name outside checks see for a decision of bot.services.dialogue."""
+    from bot.services.dialogue import Action
+
+    match decision.action:
+        case Action.INCIDENT:
+            return "incident"
+        case Action.ANSWER:
+            return "faq"
+        case Action.SUGGEST:
+            return "did_you_mean"
+        case Action.SMALL_TALK:
+            return "small_talk"
+        case Action.INTENT:
+            return _ROUTED.get(decision.intent, decision.intent)
+    return "out_of_scope"  # out of scope, or nothing in the knowledge base fits
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from bot.cli import _settings, _texts, _with_store
+    from bot.routers.dialogue import MAX_QUESTION_CHARS
+    from bot.services.dialogue import decide
+
+    async def _ask(app: Any) -> int:
+        as_json = args.json or args.text == "-"
+        threshold = app.settings.intent_threshold
+        for raw in _texts(args.text):
+            text = raw.strip()[:MAX_QUESTION_CHARS]
+            parsed = await app.nlu.parse(text)
+            search = app.kb.search(text, args.lang)
+            decision = decide(text, parsed, search, threshold)
+            row = {
+                "route": route_of(decision),
+                "intent": decision.intent,
+                "confidence": round(float(decision.confidence), 4),
+                "faq_id": decision.entry_id,
+                "alternatives": list(decision.suggestions),
+                "score": decision.score,
+                "nlu_degraded": parsed.degraded,
+            }
+            if as_json:
+                print(json.dumps(row, ensure_ascii=False), flush=True)
+            else:
+                target = row["faq_id"] or ", ".join(row["alternatives"]) or ""
+                print(f"{row['route']}\t{row['intent']}\t{row['confidence']}\t{target}")
+        return 0
+
+    _settings()  # fail early on a broken configuration
+    return int(asyncio.run(_with_store(_ask)))
+
+
+def register_ask(commands: Any) -> None:
+    """Add the top-level `ask` command."""
+    p = commands.add_parser(
+        "ask",
+        help="what the bot would do with a student's message ('-': one text per line)",
+        description=(
+            "Run TEXT through the bot's own decision: the NLU (Rasa at RASA_URL, or the "
+            "fallback rules when it is down), the incident safety net and the knowledge base. "
+            'JSON: {"route", "intent", "confidence", "faq_id", "alternatives"}.'
+        ),
+    )
+    p.add_argument("text", metavar="TEXT")
+    p.add_argument("--lang", choices=("kk", "ru"), default=None)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_ask)

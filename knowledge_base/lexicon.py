@@ -27,10 +27,10 @@ from pathlib import Path
 
 import yaml
 
-from knowledge_base.morphology import word_key
+from knowledge_base.morphology import russian_lemma, word_key
 from knowledge_base.schema import is_slug
 from knowledge_base.stopwords import is_stop_word
-from nlu.normalize import tokenize
+from nlu.normalize import normalize_word, tokenize
 
 __all__ = [
     "DEFAULT_LEXICON_PATH",
@@ -45,6 +45,9 @@ __all__ = [
 ]
 
 DEFAULT_LEXICON_PATH = Path(__file__).with_name("lexicon.yml")
+_PREFIX_MIN = 4  # letters of a stem a Kazakh word must begin with to find it
+_TYPO_STEM = 6
+_TYPO_MIN_LENGTH = 7
 _KNOWN_FIELDS = frozenset({"id", "words", "incident"})
 
 
@@ -222,8 +225,21 @@ def load_lexicon_file(path: str | Path) -> list[ConceptGroup]:
 class Lexicon:
     """Word keys mapped to the concepts they stand for, built once and read on every search."""
 
-    def __init__(self, concepts: Mapping[str, tuple[str, ...]], incident: Iterable[str]) -> None:
+    def __init__(
+        self,
+        concepts: Mapping[str, tuple[str, ...]],
+        incident: Iterable[str],
+        forms: Mapping[str, tuple[str, ...]] | None = None,
+    ) -> None:
         self._concepts = dict(concepts)
+        # Normalised spellings of the listed words by their first letters with one letter
+        # dropped, so that a typo in a word's stem still finds its group.
+        self._typo_index: dict[str, set[str]] = {}
+        for form, ids in (forms or {}).items():
+            if len(form) >= _TYPO_MIN_LENGTH:
+                stem = form[:_TYPO_STEM]
+                for variant in {stem, *(stem[:i] + stem[i + 1 :] for i in range(len(stem)))}:
+                    self._typo_index.setdefault(variant, set()).update(ids)
         self.incident_concepts: frozenset[str] = frozenset(incident)
         self.incident_keys: frozenset[str] = frozenset(
             key
@@ -235,15 +251,21 @@ class Lexicon:
     def from_groups(cls, groups: Iterable[ConceptGroup]) -> Lexicon:
         """The lexicon of ``groups`` (validated by the caller, e.g. :func:`parse_lexicon`)."""
         concepts: dict[str, list[str]] = {}
+        forms: dict[str, list[str]] = {}
         incident: list[str] = []
         for group in groups:
             if group.incident:
                 incident.append(group.id)
             for word in group.words:
-                ids = concepts.setdefault(word_key(word), [])
-                if group.id not in ids:
-                    ids.append(group.id)
-        return cls({key: tuple(ids) for key, ids in concepts.items()}, incident)
+                for mapping, key in ((concepts, word_key(word)), (forms, normalize_word(word))):
+                    ids = mapping.setdefault(key, [])
+                    if group.id not in ids:
+                        ids.append(group.id)
+        return cls(
+            {key: tuple(ids) for key, ids in concepts.items()},
+            incident,
+            {form: tuple(ids) for form, ids in forms.items()},
+        )
 
     @classmethod
     def empty(cls) -> Lexicon:
@@ -259,12 +281,34 @@ class Lexicon:
         return self._concepts.get(key, ())
 
     def concepts(self, word: str) -> tuple[str, ...]:
-        """The concepts ``word`` (any form, any script) stands for; empty when none."""
-        return self._concepts.get(word_key(word), ())
+        """The concepts ``word`` (any form, any script) stands for; empty when none.
+
+        Beyond the exact key: a Kazakh word whose stem the rules cut differently still finds
+        the longest key it begins with (four letters at least), and a word of six letters or
+        more with one slip in its first six letters finds the group of the word it misspells.
+        """
+        key = word_key(word)
+        found = self._concepts.get(key)
+        if found:
+            return found
+        folded = normalize_word(word)
+        if russian_lemma(folded) is None:
+            for end in range(len(folded) - 1, _PREFIX_MIN - 1, -1):
+                found = self._concepts.get(folded[:end])
+                if found:
+                    return found
+        if len(folded) >= _TYPO_MIN_LENGTH:
+            stem = folded[:_TYPO_STEM]
+            ids: set[str] = set()
+            for variant in {stem, *(stem[:i] + stem[i + 1 :] for i in range(len(stem)))}:
+                ids.update(self._typo_index.get(variant, ()))
+            if len(ids) == 1:
+                return tuple(ids)
+        return ()
 
     def is_incident_word(self, word: str) -> bool:
         """Whether ``word`` belongs to an incident concept (violence, insults, discrimination)."""
-        return word_key(word) in self.incident_keys
+        return any(concept in self.incident_concepts for concept in self.concepts(word))
 
 
 @lru_cache(maxsize=1)

@@ -24,7 +24,7 @@ from typing import Any
 
 from nlu.normalize import normalize_word
 
-__all__ = ["kazakh_stem", "russian_lemma", "word_key"]
+__all__ = ["kazakh_stem", "russian_lemma", "russian_tag", "word_key"]
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +88,20 @@ def russian_lemma(word: str) -> str | None:
         return None
     lemma: str = parses[0].normal_form
     return lemma.replace("ё", "е")
+
+
+@lru_cache(maxsize=65536)
+def russian_tag(word: str) -> tuple[str, str] | None:
+    """Part of speech and mood (``INFN`` for an infinitive) of a known Russian word, else None."""
+    analyzer = _analyzer()
+    if analyzer is None or not _is_cyrillic_word(word):
+        return None
+    parses = analyzer.parse(word)
+    if not parses or not parses[0].is_known:
+        return None
+    tag = parses[0].tag
+    pos = str(tag.POS or "")
+    return pos, "INFN" if pos == "INFN" else str(tag.mood or "")
 
 
 def _is_cyrillic_word(word: str) -> bool:

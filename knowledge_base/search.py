@@ -507,7 +507,7 @@ class FaqIndex:
         for word_id in self._by_key.get(key, ()):
             if found.get(word_id, 0.0) < _SAME_KEY:
                 found[word_id] = _SAME_KEY
-        concepts = {concept: 1.0 for concept in self._lexicon.concepts_of_key(key)}
+        concepts = {concept: 1.0 for concept in self._lexicon.concepts(word)}
         for word_id, similarity in list(found.items()):
             if similarity >= _CONCEPT_VIA_MATCH:
                 for concept in self._word_concepts[word_id]:
