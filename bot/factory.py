@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.db.engine import create_engine, create_session_factory
 from bot.i18n import create_i18n
+from bot.middlewares.callback_guard import CallbackGuardMiddleware
 from bot.middlewares.database import DbSessionMiddleware
 from bot.middlewares.locale import LocaleMiddleware, language_from_code
 from bot.middlewares.ordering import ChatOrderMiddleware
@@ -132,13 +133,19 @@ def create_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatche
         planner=app.planner,
     )
     locale = LocaleMiddleware(app.i18n, app.profiles)
-    throttling = ThrottlingMiddleware(app.settings.throttle_burst, app.settings.throttle_window)
+    throttling = ThrottlingMiddleware(
+        app.settings.throttle_burst,
+        app.settings.throttle_window,
+        roles=app.roles,
+        cases=app.cases,
+    )
     roles = RolesMiddleware(app.roles)
     for observer in (dp.message, dp.callback_query):
         observer.outer_middleware(DbSessionMiddleware(app.session_factory))
         observer.outer_middleware(locale)
         observer.outer_middleware(throttling)
         observer.outer_middleware(roles)
+    dp.callback_query.outer_middleware(CallbackGuardMiddleware())
     # One chat's updates in arrival order, so relayed messages keep their order.
     dp.update.outer_middleware(ChatOrderMiddleware())
     dp.include_routers(*create_routers())
