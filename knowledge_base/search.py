@@ -105,10 +105,10 @@ def calibrated_thresholds() -> Thresholds:
 
 
 # A query word found only in an entry's answer counts this much of a question match.
-_ANSWER_WEIGHT = 0.4
+_ANSWER_WEIGHT = 0.25
 # A query word the knowledge base has never seen weighs this much of the rarest known word:
 # enough that off-topic words pull a score down, not so much that one filler word sinks it.
-_UNKNOWN_WEIGHT = 0.7
+_UNKNOWN_WEIGHT = 0.85
 _MIN_WORD_SIMILARITY = 0.5
 _STEM = 6  # letters of a word's beginning that the typo index looks at
 _TYPO_MIN_LENGTH = 5
@@ -117,7 +117,7 @@ _TYPO_OTHER_ENDING = 0.6
 _DF_KEY = 5  # words sharing this many first letters count as one word for rarity
 # Share of a score kept when a paraphrase's own words are not covered at all: covering them
 # adds the rest, so a question matching a whole paraphrase beats one matching a few words of it.
-_NO_COVERAGE = 0.6
+_NO_COVERAGE = 0.4
 _MAX_SCORED = 40  # candidates scored exactly per search
 _MAX_QUERY_CHARS = 1000
 _MAX_QUERY_WORDS = 40
@@ -128,7 +128,7 @@ _OTHER_PARAPHRASES = 0.5
 # two words of one lexicon group (дискриминация / кемсіту / притеснять) a little less, so that
 # the entry using the student's own word still wins a tie.
 _SAME_KEY = 0.95
-_SAME_CONCEPT = 0.9
+_SAME_CONCEPT = 0.8
 # A query word matched to a vocabulary word at least this well also brings that word's
 # lexicon group (a typo of a synonym still finds the synonym's entry).
 _CONCEPT_VIA_MATCH = 0.75
