@@ -11,17 +11,45 @@ import asyncio
 import json
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 DEFAULT_TUNE = Path(__file__).resolve().parents[1] / "knowledge_base" / "eval" / "queries-tune.tsv"
 DEFAULT_KB = Path(__file__).resolve().parents[1] / "knowledge_base" / "data"
+# The dialogue reads a message this far (the rest of a pasted essay is not a question).
+MAX_QUESTION_CHARS = 1_000
+
+
+def _settings(**overrides: Any) -> Any:
+    from bot.config import Settings
+
+    settings = Settings()
+    return settings.model_copy(update=overrides) if overrides else settings
+
+
+def _texts(value: str) -> Iterator[str]:
+    """TEXT, or one text per line of standard input when TEXT is '-'."""
+    if value == "-":
+        for line in sys.stdin:
+            yield line.rstrip("\n")
+    else:
+        yield value
+
+
+async def _with_store(func: Callable[..., Any], settings: Any, *, seed: bool = True) -> Any:
+    from bot.factory import create_app
+    from bot.runner import prepare_store
+
+    app = create_app(settings)
+    try:
+        await prepare_store(app, seed=seed)
+        return await func(app)
+    finally:
+        await app.aclose()
 
 
 def cmd_kb_eval(args: argparse.Namespace) -> int:
-    from bot.cli import _settings
-    from bot.factory import create_app
-    from bot.runner import prepare_store
     from bot.services.knowledge import import_items
     from knowledge_base.evaluation import QueryFileError, evaluate, outcome_of, read_queries
     from knowledge_base.loader import load_paths
@@ -42,27 +70,23 @@ def cmd_kb_eval(args: argparse.Namespace) -> int:
             return 1
         items = loaded.items
 
-    async def _run(database_url: str | None) -> Any:
-        settings = _settings()
-        if database_url is not None:
-            settings = settings.model_copy(update={"database_url": database_url})
-        app = create_app(settings)
-        try:
-            await prepare_store(app, seed=items is None)
-            if items is not None:
-                async with app.session_factory() as session, session.begin():
-                    await import_items(session, items, replace=True)
-                await app.kb.reload(app.session_factory)
-            return evaluate(queries, lambda q: outcome_of(app.kb.search(q.text, q.lang)))
-        finally:
-            await app.aclose()
+    async def _evaluate(app: Any) -> Any:
+        if items is not None:
+            async with app.session_factory() as session, session.begin():
+                await import_items(session, items, replace=True)
+            await app.kb.reload(app.session_factory)
+        return evaluate(queries, lambda q: outcome_of(app.kb.search(q.text, q.lang)))
+
+    def _run(database_url: str | None) -> Any:
+        settings = _settings(database_url=database_url) if database_url else _settings()
+        return asyncio.run(_with_store(_evaluate, settings, seed=items is None))
 
     if items is None:
-        report = asyncio.run(_run(None))
+        report = _run(None)
     else:
         # A throwaway store, so evaluating a file never touches the real one.
         with tempfile.TemporaryDirectory(prefix="kelisim-eval-") as folder:
-            report = asyncio.run(_run(f"sqlite+aiosqlite:///{folder}/eval.sqlite3"))
+            report = _run(f"sqlite+aiosqlite:///{folder}/eval.sqlite3")
 
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
@@ -170,8 +194,6 @@ def route_of(decision: Any) -> str:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from bot.cli import _settings, _texts, _with_store
-    from bot.routers.dialogue import MAX_QUESTION_CHARS
     from bot.services.dialogue import decide
 
     async def _ask(app: Any) -> int:
@@ -198,8 +220,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 print(f"{row['route']}\t{row['intent']}\t{row['confidence']}\t{target}")
         return 0
 
-    _settings()  # fail early on a broken configuration
-    return int(asyncio.run(_with_store(_ask)))
+    return int(asyncio.run(_with_store(_ask, _settings())))
 
 
 def register_ask(commands: Any) -> None:
