@@ -14,9 +14,9 @@ from knowledge_base.loader import load_paths
 from knowledge_base.safety_net import REPORT_LIKE_ENTRIES, check_incident
 from knowledge_base.search import FaqIndex
 from nlu.client import NluResult
-from tests.test_cli import kelisim
+from tests.process.test_cli import kelisim
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EVAL_DIR = ROOT / "knowledge_base" / "eval"
 
 

@@ -16,9 +16,9 @@ from knowledge_base.evaluation import (
 )
 from knowledge_base.loader import load_paths
 from knowledge_base.search import FaqIndex, Thresholds
-from tests.test_cli import SMALL_KB, kelisim
+from tests.process.test_cli import SMALL_KB, kelisim
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EVAL_DIR = ROOT / "knowledge_base" / "eval"
 
 SMALL_QUERIES = (
