@@ -250,6 +250,7 @@ async def register_staff_commands(
         "unanswered": N_("Questions the bot could not answer"),
         "kb_stats": N_("How the answers perform"),
         "kb_export": N_("Download the knowledge base as YAML"),
+        "kb_review": N_("Check that answers are still true"),
         "staff": N_("Admins and curators"),
     }
     admins = set(roles.members(ADMIN))
@@ -262,6 +263,7 @@ async def register_staff_commands(
             "unanswered",
             "kb_stats",
             "kb_export",
+            "kb_review",
             "new_event",
             "announce",
             "staff",
