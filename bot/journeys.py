@@ -75,7 +75,7 @@ async def incident(message: Message, kb: KnowledgeBase, language: str, state: FS
         _(
             "I am sorry this happened. What you describe is serious, and you are not alone. "
             "Discrimination on grounds of ethnicity, language or religion is prohibited by "
-            "the Constitution (Article 14)."
+            "the Constitution."
         )
         + "\n\n"
         + help_numbers(),
