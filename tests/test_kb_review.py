@@ -4,6 +4,7 @@ export, the edit dialog and history; /kb_review for admins; the monthly reminder
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from aiogram import Bot, Dispatcher
 from aiogram.methods import SendMessage
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from sqlalchemy import select
 
 from bot.db.models import FaqEntry, FaqEntryVersion, KbReviewReminder
@@ -157,6 +159,12 @@ async def test_kb_review_lists_overdue_first_and_still_true_records_today(
     card = admin.last_text()
     assert "fresh-law" in card and "опирается на закон" in card
 
+    # The check is in the entry's history.
+    await admin.send("/kb old-answer")
+    await admin.click("Вопрос old-answer?")
+    await admin.click("🕘")
+    assert "проверено: всё ещё верно" in admin.last_text()
+
     # Nothing is overdue any more.
     async with app.session_factory() as session:
         entries = await kb_review.review_list(session, today)
@@ -221,6 +229,21 @@ async def test_legal_answers_end_with_an_as_of_line_in_the_students_language(
 # --- the monthly reminder ---------------------------------------------------------------------
 
 
+async def start_scheduler(app: App, bot: Bot) -> None:
+    """Start the app's scheduler and wait for its start-up job (re-arming outreach) to finish,
+    so closing the app does not cut it off in the middle of a query."""
+    assert app.planner is not None
+    settled = asyncio.Event()
+
+    def on_job(event: JobExecutionEvent) -> None:
+        if event.job_id == "resume-outreach":
+            settled.set()
+
+    app.planner.scheduler.add_listener(on_job, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    app.start_scheduler(bot)
+    await asyncio.wait_for(settled.wait(), timeout=60)
+
+
 def reminders(recording: RecordingSession) -> list[SendMessage]:
     return [m for m in recording.of_type(SendMessage) if "/kb_review" in m.text]
 
@@ -233,7 +256,7 @@ async def test_monthly_reminder_is_sent_once_across_a_restart(tmp_path: Path) ->
 
     first = await make_app(settings)
     await add_items(first, overdue)
-    first.start_scheduler(bot)
+    await start_scheduler(first, bot)
     assert first.planner is not None
     job = first.planner.scheduler.get_job(JOB_ID)
     assert job is not None and job.next_run_time.day == 1  # the first of the month
@@ -241,7 +264,7 @@ async def test_monthly_reminder_is_sent_once_across_a_restart(tmp_path: Path) ->
     await first.aclose()
 
     second = await make_app(settings)  # the bot restarts within the same month
-    second.start_scheduler(bot)
+    await start_scheduler(second, bot)
     assert second.planner is not None and second.planner.scheduler.get_job(JOB_ID) is not None
     assert await remind_overdue_entries() == 0
     await second.aclose()
@@ -260,7 +283,7 @@ async def test_no_reminder_when_nothing_is_overdue(tmp_path: Path) -> None:
     bot = create_bot(settings, session=recording)
     app = await make_app(settings)
     await add_items(app, item("fresh", kb_review.today()))
-    app.start_scheduler(bot)
+    await start_scheduler(app, bot)
     assert await remind_overdue_entries() == 0
     await app.aclose()
     await bot.session.close()

@@ -236,6 +236,7 @@ def action_name(action: str) -> str:
         kb_history.UNDELETED: _("restored after deletion"),
         kb_history.RESTORED: _("earlier version restored"),
         kb_history.IMPORTED: _("imported"),
+        kb_history.REVIEWED: _("checked: still true"),
     }
     return names.get(action, action)
 
