@@ -9,20 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import ALMATY
 from bot.db.models import FaqEntry, KbReviewReminder, utcnow
 from bot.services import kb_admin, kb_history
 from bot.services.kb_admin import AdminEntry
 from bot.services.knowledge import entry_to_item
 from knowledge_base.review import NEVER_REVIEWED, ReviewFlags, review_flags
 from knowledge_base.schema import FaqItem
-
-ALMATY = ZoneInfo("Asia/Almaty")
 
 
 def today(now: datetime | None = None) -> date:

@@ -14,6 +14,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db.unit_of_work import after_commit
 from bot.handlers.kb_review.ui import (
     KbReview,
     card_keyboard,
@@ -84,9 +85,8 @@ async def still_true(
     except EntryGone:
         await callback.answer(_("This entry no longer exists."), show_alert=True)
         return
-    # Commit before reloading, so students' "as of" line shows the new date at once.
-    await session.commit()
-    await kb.reload(session_factory)
+    # Once committed, reload the index: students' "as of" line shows the new date at once.
+    after_commit(session, lambda: kb.reload(session_factory))
     await callback.answer(_("✅ Marked as still true."))
     due = due_date(entry.item)
     await message.answer(
