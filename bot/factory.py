@@ -26,6 +26,7 @@ from bot.handlers.consultation import router as consultation
 from bot.handlers.dialogue import router as dialogue
 from bot.handlers.fallback import router as fallback
 from bot.handlers.kb_admin import router as kb
+from bot.handlers.kb_review.notices import schedule_review_reminder
 from bot.handlers.membership import router as membership
 from bot.handlers.menu import router as menu
 from bot.handlers.notices import TelegramNotices
@@ -91,6 +92,7 @@ class App:
         )
         # Announcements a stop interrupted continue.
         resume_outreach(self.planner)
+        schedule_review_reminder(self.planner)
 
     async def aclose(self) -> None:
         if self.planner is not None:

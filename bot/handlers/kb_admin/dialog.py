@@ -22,6 +22,7 @@ from bot.handlers.entry_points import render_entry
 from bot.handlers.kb_admin.ui import (
     entry_keyboard,
 )
+from bot.handlers.kb_review import ui as provenance
 from bot.services import kb_admin, kb_history
 from bot.services.kb_admin import (
     RESTORE_DAYS,
@@ -46,7 +47,9 @@ ADD_STEPS = (
     "links",
 )
 OPTIONAL_FIELDS = ("alternatives_kk", "alternatives_ru", "links")
-LIST_FIELDS = ("alternatives_kk", "alternatives_ru", "links")
+LIST_FIELDS = ("alternatives_kk", "alternatives_ru", "links", "tags")
+# Fields that may be emptied with the «clear» button.
+CLEARABLE_FIELDS = (*LIST_FIELDS, *provenance.PROVENANCE_FIELDS)
 
 
 class KbStates(StatesGroup):
@@ -160,6 +163,7 @@ def entry_card(entry: AdminEntry, language: str, title: str | None = None) -> st
         _("Shown {shown} times · 👍 {helpful} · 👎 {not_helpful}").format(
             shown=entry.shown, helpful=entry.helpful, not_helpful=entry.not_helpful
         ),
+        provenance.provenance_text(item, language),
     ]
     blocks = []
     for lang, flag in (("kk", "🇰🇿 <b>Қазақша</b>"), ("ru", "🇷🇺 <b>Русский</b>")):
@@ -200,6 +204,7 @@ def action_name(action: str) -> str:
         kb_history.UNDELETED: _("restored after deletion"),
         kb_history.RESTORED: _("earlier version restored"),
         kb_history.IMPORTED: _("imported"),
+        kb_history.REVIEWED: _("checked: still true"),
     }
     return names.get(action, action)
 

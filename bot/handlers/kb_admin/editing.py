@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.handlers.common import out_of_date, stale_button
 from bot.handlers.kb_admin.dialog import (
     ADD_STEPS,
+    CLEARABLE_FIELDS,
     LIST_FIELDS,
     OPTIONAL_FIELDS,
     KbStates,
@@ -36,6 +37,7 @@ from bot.handlers.kb_admin.ui import (
     field_label,
     pick_category_keyboard,
 )
+from bot.handlers.kb_review import ui as provenance
 from bot.services import kb_admin, kb_history, unanswered
 from bot.services.kb_admin import (
     MAX_CATEGORY_LENGTH,
@@ -55,6 +57,8 @@ from knowledge_base.schema import MAX_ANSWER_LENGTH, FaqItem, is_slug
 def parse_field(field: str, text: str) -> tuple[Any, str | None]:
     """The value an admin typed for `field`, or an error message to show them."""
     text = text.strip()
+    if field in provenance.PROVENANCE_FIELDS:
+        return provenance.parse_field(field, text)
     if field == "category":
         slug = "-".join(text.lower().replace("_", "-").split())
         if not is_slug(slug) or len(slug) > MAX_CATEGORY_LENGTH:
@@ -124,12 +128,14 @@ def draft_item(draft: dict[str, Any], slug: str = "") -> FaqItem:
         },
         links=tuple(draft.get("links") or ()),
         published=bool(draft.get("published", True)),
+        **provenance.from_draft(draft),
     )
 
 
 def item_draft(item: FaqItem) -> dict[str, Any]:
     values = kb_history.field_values(item)
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
+    draft = {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
+    return draft | provenance.to_draft(item)
 
 
 def too_long(item: FaqItem, languages: tuple[str, ...]) -> str | None:
@@ -372,7 +378,7 @@ async def edit_field(
         await changed_meanwhile(message, entry, language)
         return
     field = callback_data.field
-    if field not in ADD_STEPS:
+    if field not in ADD_STEPS and field not in provenance.PROVENANCE_FIELDS:
         return
     await set_dialog(state, KbStates.edit_value, pk=entry.pk, v=entry.version, field=field)
     current = item_draft(entry.item)[field]
@@ -382,7 +388,7 @@ async def edit_field(
     text += _("Send the new text.")
     if field in LIST_FIELDS:
         text += " " + _("One per line.")
-    acts = ("clear", "cancel") if field in LIST_FIELDS else ("cancel",)
+    acts = ("clear", "cancel") if field in CLEARABLE_FIELDS else ("cancel",)
     await message.answer(text, reply_markup=dialog_keyboard(*acts))
 
 
