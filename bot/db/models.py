@@ -126,6 +126,9 @@ class QuestionLog(Base):
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # What an admin did with an unanswered question: added, attached or dismissed.
     resolution: Mapped[str | None] = mapped_column(String(16))
+    # A random token the buttons under the reply carry, so that a "did you mean" choice or a
+    # 👎 finds the question it belongs to (on any replica, without storing who asked).
+    ref: Mapped[str | None] = mapped_column(String(16), index=True)
 
 
 class StaffMember(Base):
