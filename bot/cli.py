@@ -295,6 +295,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = kb.add_parser("export", help="write the store's FAQ as YAML")
     p.add_argument("path", metavar="PATH")
     p.set_defaults(func=cmd_kb_export)
+    from bot.lexicon_cli import register as register_lexicon
+
+    register_lexicon(kb)
     p = kb.add_parser("search", help="what the bot would answer for TEXT ('-': one text per line)")
     p.add_argument("text", metavar="TEXT")
     p.add_argument("--lang", choices=("kk", "ru"), default=None)

@@ -171,6 +171,22 @@ class KbRevision(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class LexiconGroup(Base):
+    """A concept group of the bilingual lexicon (knowledge_base/lexicon.py): words that search
+    treats as one. Seeded from knowledge_base/lexicon.yml; admins extend it from the bot."""
+
+    __tablename__ = "lexicon_groups"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    incident: Mapped[bool] = mapped_column(Boolean, default=False)
+    words: Mapped[list[str]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Who changed it last from the bot (None: a file import).
+    author_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
 class Consultation(Base):
     """A student's request to a curator; a small state machine (see services/consultations).
 

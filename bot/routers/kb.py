@@ -12,6 +12,7 @@ from aiogram.filters import Command
 
 from bot.filters import CommandText, HasRole, PrivateChat
 from bot.handlers.common import refuse_non_admin
+from bot.handlers.kb_lexicon import router as kb_lexicon
 from bot.kb_admin_keyboards import ALL_CALLBACKS
 from bot.routers import kb_admin, kb_import, kb_training, kb_unanswered
 from bot.services.roles import ADMIN
@@ -28,6 +29,7 @@ def create_router() -> Router:
         kb_import.create_router(),
         kb_unanswered.create_router(),
         kb_training.create_router(),
+        kb_lexicon.create_router(),
     )
     return router
 

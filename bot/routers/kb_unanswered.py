@@ -13,6 +13,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db.unit_of_work import after_commit
 from bot.kb_admin_keyboards import (
     KbAttach,
     KbNav,
@@ -192,25 +193,33 @@ async def attach(
     await callback.answer()
     await apply_change(session, kb, session_factory)
     await end_dialog(state)
-    also = await unanswered.answered_now(session, kb, entry.slug)
-    text = _(
-        "🔗 «{question}» is now a way of asking «{entry}»; search finds it from now on."
-    ).format(
-        question=html.escape(group.text[:300]),
-        entry=html.escape(entry.item.question[language]),
-    )
-    if also:
-        text += "\n\n" + _(
-            "It also answers {questions} more waiting questions now ({groups} groups), "
-            "taken off the list: {examples}"
-        ).format(
-            questions=sum(g.count for g in also),
-            groups=len(also),
-            examples="; ".join(f"«{html.escape(g.text[:100])}»" for g in also[:5]),
+    await message.edit_text(
+        _("🔗 «{question}» is now a way of asking «{entry}»; search finds it from now on.").format(
+            question=html.escape(group.text[:300]),
+            entry=html.escape(entry.item.question[language]),
         )
-    else:
-        text += "\n\n" + _("No other waiting question is answered by it yet.")
-    await message.edit_text(text)
+    )
+
+    async def report_answered_now() -> None:
+        # After the commit and the index reload that apply_change scheduled before this.
+        async with session_factory() as other, other.begin():
+            also = await unanswered.answered_now(other, kb, entry.slug)
+        await message.answer(answered_now_text(also))
+
+    after_commit(session, report_answered_now)
+
+
+def answered_now_text(groups: list[QuestionGroup]) -> str:
+    if not groups:
+        return _("No other waiting question is answered by it yet.")
+    return _(
+        "It also answers {questions} more waiting questions now ({groups} groups), "
+        "taken off the list: {examples}"
+    ).format(
+        questions=sum(g.count for g in groups),
+        groups=len(groups),
+        examples="; ".join(f"«{html.escape(g.text[:100])}»" for g in groups[:5]),
+    )
 
 
 def create_router() -> Router:
