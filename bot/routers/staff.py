@@ -41,8 +41,12 @@ async def show_staff(message: Message, roles: RoleDirectory) -> None:
 
 
 def _target(command: CommandObject) -> int | None:
+    """A Telegram user id: ASCII digits within the store's 64-bit range, else None."""
     arg = (command.args or "").strip()
-    return int(arg) if arg.lstrip("-").isdigit() and not arg.startswith("-") else None
+    if not arg.isascii() or not arg.isdigit() or len(arg) > 19:
+        return None
+    value = int(arg)
+    return value if 0 < value < 2**63 else None
 
 
 async def change_role(
