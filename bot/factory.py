@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
@@ -15,7 +15,7 @@ from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
-from aiogram.types import BotCommand, ErrorEvent, Update
+from aiogram.types import ErrorEvent, Update
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -29,7 +29,17 @@ from bot.middlewares.ordering import ChatOrderMiddleware
 from bot.middlewares.roles import RolesMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.outreach import resume_outreach
-from bot.routers import create_routers
+from bot.routers import (
+    consultation,
+    dialogue,
+    fallback,
+    kb,
+    menu,
+    onboarding,
+    outreach,
+    privacy,
+    staff,
+)
 from bot.scheduler import Planner
 from bot.services.consultations import OpenCases
 from bot.services.knowledge import KnowledgeBase
@@ -39,7 +49,6 @@ from bot.services.roles import RoleDirectory
 from bot.services.users import ProfileCache
 from bot.telegram.errors import describe, is_benign
 from bot.telegram.session import TelegramLimits, TelegramRetry
-from bot.texts import N_
 from nlu.client import NluClient
 
 log = logging.getLogger(__name__)
@@ -102,6 +111,22 @@ def create_app(settings: Settings, *, nlu: NluClient | None = None) -> App:
         recorder=QuestionRecorder(session_factory, flush_interval=settings.log_flush_interval),
         roles=RoleDirectory(session_factory, settings.admin_ids, settings.curator_ids),
     )
+
+
+def create_routers() -> list[Router]:
+    """All routers in the order they must see updates; the fallback router comes last."""
+    return [
+        onboarding.create_router(),
+        privacy.create_router(),
+        menu.create_router(),
+        staff.create_router(),
+        kb.create_router(),
+        kb.create_refusal_router(),
+        consultation.create_router(),
+        outreach.create_router(),
+        dialogue.create_router(),
+        fallback.create_router(),
+    ]
 
 
 def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
@@ -196,37 +221,3 @@ def _make_error_handler(app: App) -> Callable[[ErrorEvent, Bot], Awaitable[bool]
         return True
 
     return on_error
-
-
-COMMANDS = ("start", "menu", "consult", "events", "learn", "my", "me", "lang", "privacy", "help")
-
-
-def bot_commands(i18n: I18n, language: str) -> list[BotCommand]:
-    descriptions = {
-        "start": N_("Start and choose language"),
-        "menu": N_("Main menu"),
-        "consult": N_("Contact a curator"),
-        "events": N_("Events"),
-        "learn": N_("Learning materials"),
-        "my": N_("My requests"),
-        "me": N_("My cabinet: reminders, notifications, my data"),
-        "help": N_("What the bot can do"),
-        "lang": N_("Change language"),
-        "privacy": N_("My data and consent"),
-    }
-    return [
-        BotCommand(command=c, description=i18n.gettext(descriptions[c], locale=language))
-        for c in COMMANDS
-    ]
-
-
-async def register_commands(bot: Bot, i18n: I18n, default_language: str) -> None:
-    """Register commands per language; a Bot API server without setMyCommands is not fatal."""
-    for language in ("kk", "ru", None):
-        try:
-            await bot.set_my_commands(
-                bot_commands(i18n, language or default_language), language_code=language
-            )
-        except TelegramAPIError as exc:
-            log.warning("setMyCommands is not available (%s); continuing without it", exc)
-            return
