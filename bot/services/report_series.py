@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import aware
 from bot.db.models import Consultation, ConsultationEvent, QuestionLog, utcnow
-from bot.services.consultations import EventKind, aware
+from bot.services.consultations import EventKind
 from bot.services.questions import UNANSWERED_OUTCOMES
 from bot.services.unanswered import group_questions
 
