@@ -149,6 +149,7 @@ def cmd_kb_search(args: argparse.Namespace) -> int:
                 "id": best.id if best else None,
                 "score": round(best.score, 4) if best else 0.0,
                 "confident": bool(result.confident and best is not None),
+                "alternatives": [] if result.confident else result.alternatives,
             }
             if as_json:
                 print(json.dumps(row, ensure_ascii=False), flush=True)
@@ -326,6 +327,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("kk", "ru"), default=None)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_kb_search)
+    from bot.kb_tools_cli import register as register_kb_tools
+    from bot.kb_tools_cli import register_ask
+
+    register_kb_tools(kb)
+    register_ask(commands)
 
     learn = commands.add_parser("learn", help="learning materials shown by /learn").add_subparsers(
         dest="learn_command", required=True, metavar="COMMAND"

@@ -14,18 +14,19 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.storage.base import BaseStorage
-from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import ErrorEvent, Update
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.db.engine import create_engine, create_session_factory
+from bot.db.fsm import FsmFlushMiddleware, StoreStorage
 from bot.i18n import create_i18n
 from bot.middlewares.callback_guard import CallbackGuardMiddleware
 from bot.middlewares.database import DbSessionMiddleware
 from bot.middlewares.locale import LocaleMiddleware, language_from_code
 from bot.middlewares.ordering import ChatOrderMiddleware
+from bot.middlewares.outage import StoreOutageMiddleware, UpdateSpool
 from bot.middlewares.roles import RolesMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.outreach import resume_outreach
@@ -34,6 +35,7 @@ from bot.routers import (
     dialogue,
     fallback,
     kb,
+    membership,
     menu,
     onboarding,
     outreach,
@@ -126,6 +128,7 @@ def create_routers() -> list[Router]:
         outreach.create_router(),
         dialogue.create_router(),
         fallback.create_router(),
+        membership.create_router(),
     ]
 
 
@@ -145,7 +148,7 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
 
 def create_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatcher:
     dp = Dispatcher(
-        storage=storage or MemoryStorage(),
+        storage=storage or StoreStorage(app.session_factory),
         settings=app.settings,
         nlu=app.nlu,
         kb=app.kb,
@@ -165,7 +168,7 @@ def create_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatche
         cases=app.cases,
     )
     roles = RolesMiddleware(app.roles)
-    for observer in (dp.message, dp.callback_query):
+    for observer in (dp.message, dp.edited_message, dp.callback_query):
         observer.outer_middleware(DbSessionMiddleware(app.session_factory))
         observer.outer_middleware(locale)
         observer.outer_middleware(throttling)
@@ -173,9 +176,30 @@ def create_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatche
     dp.callback_query.outer_middleware(CallbackGuardMiddleware())
     # One chat's updates in arrival order, so relayed messages keep their order.
     dp.update.outer_middleware(ChatOrderMiddleware())
+    if isinstance(dp.storage, StoreStorage):
+        dp.update.outer_middleware(FsmFlushMiddleware(dp.storage))
+    _keep_updates_through_store_outages(app, dp)
     dp.include_routers(*create_routers())
     dp.errors.register(_make_error_handler(app))
     return dp
+
+
+def _keep_updates_through_store_outages(app: App, dp: Dispatcher) -> None:
+    spool = UpdateSpool(
+        app.settings.spool_file,
+        app.engine,
+        app.i18n,
+        app.settings.default_language,
+        retry_every=app.settings.spool_retry_every,
+    )
+    dp.update.outer_middleware(StoreOutageMiddleware(spool))
+    dp["spool"] = spool
+
+    async def start_replaying(bot: Bot, dispatcher: Dispatcher) -> None:
+        spool.start(bot, dispatcher)
+
+    dp.startup.register(start_replaying)
+    dp.shutdown.register(spool.stop)
 
 
 def _make_error_handler(app: App) -> Callable[[ErrorEvent, Bot], Awaitable[bool]]:
