@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -77,6 +78,11 @@ class FaqEntry(Base):
     )
     # Set when an admin deletes the entry; the row is purged 30 days later, restorable until then.
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Provenance: what the answer rests on and when a person last checked it is still true.
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    source: Mapped[str | None] = mapped_column(Text)
+    reviewed: Mapped[date | None] = mapped_column(Date)
+    review_every: Mapped[int | None] = mapped_column(Integer)
 
 
 class FaqEntryStats(Base):
@@ -404,3 +410,13 @@ class AnnouncementDelivery(Base):
     )
     status: Mapped[str] = mapped_column(String(16), default="pending")
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class KbReviewReminder(Base):
+    """A month whose "entries are due for review" reminder went to admins (sent once)."""
+
+    __tablename__ = "kb_review_reminders"
+
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)  # "2026-12"
+    overdue: Mapped[int] = mapped_column(Integer)
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -50,6 +50,10 @@ def entry_to_item(row: FaqEntry) -> FaqItem:
         alternatives={k: tuple(v) for k, v in (row.alternatives or {}).items() if v},
         links=tuple(row.links or ()),
         published=row.published,
+        tags=tuple(row.tags or ()),
+        source=row.source,
+        reviewed=row.reviewed,
+        review_every=row.review_every,
     )
 
 
@@ -62,6 +66,10 @@ def _apply_item(row: FaqEntry, item: FaqItem) -> None:
     row.alternatives = {k: list(v) for k, v in item.alternatives.items() if v}
     row.links = list(item.links)
     row.published = item.published
+    row.tags = list(item.tags)
+    row.source = item.source
+    row.reviewed = item.reviewed
+    row.review_every = item.review_every
 
 
 class KnowledgeBase:
