@@ -344,6 +344,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = kb.add_parser("export", help="write the store's FAQ as YAML")
     p.add_argument("path", metavar="PATH")
     p.set_defaults(func=cmd_kb_export)
+    from bot.lexicon_cli import register as register_lexicon
+
+    register_lexicon(kb)
     p = kb.add_parser(
         "review", help="entries due for review (exit 1 when any is overdue: for cron)"
     )

@@ -13,6 +13,7 @@ from aiogram.filters.callback_data import CallbackData
 
 from bot.filters import CommandText, HasRole, PrivateChat
 from bot.handlers.common import refuse_non_admin
+from bot.handlers.kb_lexicon import router as kb_lexicon
 from bot.handlers.kb_review import router as kb_review
 from bot.handlers.kb_review.ui import KbReview
 from bot.kb_admin_keyboards import ALL_CALLBACKS
@@ -39,6 +40,7 @@ def create_router() -> Router:
         kb_import.create_router(),
         kb_unanswered.create_router(),
         kb_training.create_router(),
+        kb_lexicon.create_router(),
         kb_review.create_router(),
     )
     return router
