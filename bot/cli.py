@@ -221,20 +221,46 @@ def cmd_nlu_export_faq(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from datetime import timedelta
+    from pathlib import Path
 
     from bot.db.models import utcnow
     from bot.services.reports import build_report, render_plain
 
+    want_charts = bool(args.charts or args.html)
+
     async def _report(app: Any) -> Any:
         since = utcnow() - timedelta(days=args.days) if args.days else None
         async with app.session_factory() as session:
-            return await build_report(session, since=since)
+            report = await build_report(session, since=since)
+            if not want_charts:
+                return report, []
+            from bot.charts.album import draw_report_charts
 
-    report = asyncio.run(_with_store(_report, seed=False))
+            with app.i18n.context(), app.i18n.use_locale(args.lang):
+                return report, await draw_report_charts(session, since=since)
+
+    report, charts = asyncio.run(_with_store(_report, seed=False))
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
         print(render_plain(report))
+    if args.charts:
+        folder = Path(args.charts)
+        folder.mkdir(parents=True, exist_ok=True)
+        for chart in charts:
+            (folder / f"{chart.name}.png").write_bytes(chart.png)
+            print(f"wrote {folder / f'{chart.name}.png'}", file=sys.stderr)
+        if not charts:
+            print("no charts: nothing recorded in this period", file=sys.stderr)
+    if args.html:
+        from bot.charts.html import render_html
+
+        period = f"last {args.days} days" if args.days else "all time"
+        page = render_html(
+            f"Kelisim report, {period}", render_plain(report), charts, language=args.lang
+        )
+        Path(args.html).write_text(page, encoding="utf-8")
+        print(f"wrote {args.html}", file=sys.stderr)
     return 0
 
 
@@ -318,6 +344,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = kb.add_parser("export", help="write the store's FAQ as YAML")
     p.add_argument("path", metavar="PATH")
     p.set_defaults(func=cmd_kb_export)
+    from bot.lexicon_cli import register as register_lexicon
+
+    register_lexicon(kb)
     p = kb.add_parser(
         "review", help="entries due for review (exit 1 when any is overdue: for cron)"
     )
@@ -353,6 +382,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--days", type=int, default=None, help="only the last N days (default: all)")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument(
+        "--charts", metavar="DIR", default=None, help="also write the charts as PNG files into DIR"
+    )
+    p.add_argument(
+        "--html",
+        metavar="FILE",
+        default=None,
+        help="also write one self-contained HTML report (charts inline) to FILE",
+    )
+    p.add_argument(
+        "--lang",
+        choices=("en", "kk", "ru"),
+        default="en",
+        help="language of the charts' titles and labels (default en)",
+    )
     p.set_defaults(func=cmd_report)
 
     from nlu.cli import register as register_nlu

@@ -47,10 +47,11 @@ def render_entry(entry: Entry, language: str) -> str:
     return text
 
 
-async def send_entry(message: Message, entry: Entry, language: str) -> Message:
+async def send_entry(message: Message, entry: Entry, language: str, ref: str = "") -> Message:
+    """The entry with «was this helpful?»; `ref` is the question it answers, if any."""
     return await message.answer(
         render_entry(entry, language),
-        reply_markup=answer_keyboard(entry.pk),
+        reply_markup=answer_keyboard(entry.pk, ref),
         disable_web_page_preview=True,
     )
 

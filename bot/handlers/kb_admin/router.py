@@ -18,6 +18,7 @@ from bot.handlers.kb_admin import importing as kb_import
 from bot.handlers.kb_admin import training as kb_training
 from bot.handlers.kb_admin import unanswered as kb_unanswered
 from bot.handlers.kb_admin.ui import ALL_CALLBACKS
+from bot.handlers.kb_lexicon import router as kb_lexicon
 from bot.handlers.kb_review import router as kb_review
 from bot.handlers.kb_review.ui import KbReview
 from bot.services.roles import ADMIN
@@ -42,6 +43,7 @@ def create_router() -> Router:
         kb_import.create_router(),
         kb_unanswered.create_router(),
         kb_training.create_router(),
+        kb_lexicon.create_router(),
         kb_review.create_router(),
     )
     return router

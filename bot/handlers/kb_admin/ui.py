@@ -117,6 +117,7 @@ def kb_menu_keyboard() -> InlineKeyboardMarkup:
         ("stats", _("📊 Statistics")),
         ("trash", _("🗑 Deleted entries")),
         ("export", _("📤 Export YAML")),
+        ("lexicon", _("📖 Lexicon")),
     ]
     for to, label in items:
         builder.button(text=label, callback_data=KbNav(to=to))

@@ -10,6 +10,7 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.charts.album import draw_report_charts, send_charts
 from bot.db.models import utcnow
 from bot.handlers.common import refuse_non_admin
 from bot.handlers.consultation.texts import area_label, duration_text
@@ -88,8 +89,10 @@ async def show_stats(
 ) -> None:
     arg = (command.args or "").strip()
     days = int(arg) if arg.isdigit() and 0 < int(arg) <= 3650 else DEFAULT_DAYS
-    report = await build_report(session, since=utcnow() - timedelta(days=days))
+    since = utcnow() - timedelta(days=days)
+    report = await build_report(session, since=since)
     await message.answer(render_report(report, days, language))
+    await send_charts(message, await draw_report_charts(session, since=since))
 
 
 def register(router: Router) -> None:
