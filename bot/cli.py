@@ -242,7 +242,12 @@ def cmd_learn_import(args: argparse.Namespace) -> int:
         return 1
 
     async def _import(app: Any) -> Any:
+        from bot.services.quizzes import unknown_faq_links
+
         async with app.session_factory() as session, session.begin():
+            # Students simply get no "read more" button for an entry the store lacks.
+            for problem in await unknown_faq_links(session, result.items):
+                print(f"warning: {args.path}: {problem}", file=sys.stderr)
             return await import_materials(session, result.items, replace=args.replace)
 
     summary = asyncio.run(_with_store(_import, seed=False))
@@ -250,6 +255,23 @@ def cmd_learn_import(args: argparse.Namespace) -> int:
         f"imported: {summary.added} added, {summary.changed} changed, "
         f"{summary.unchanged} unchanged, {summary.removed} removed"
     )
+    return 0
+
+
+def cmd_learn_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.services.quizzes import export_materials
+    from knowledge_base.learning import dump_materials
+
+    async def _export(app: Any) -> Any:
+        async with app.session_factory() as session:
+            return await export_materials(session)
+
+    materials = asyncio.run(_with_store(_export, seed=False))
+    Path(args.path).write_text(dump_materials(materials), encoding="utf-8")
+    quizzes = sum(1 for m in materials if m.quiz is not None)
+    print(f"exported: {len(materials)} materials, {quizzes} with a quiz")
     return 0
 
 
@@ -308,11 +330,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.set_defaults(func=cmd_learn_validate)
     p = learn.add_parser(
-        "import", help="load learning-material YAML into the store (nothing if any is invalid)"
+        "import",
+        help="load learning-material YAML with quizzes into the store (nothing if any is invalid)",
     )
     p.add_argument("path", metavar="PATH")
     p.add_argument("--replace", action="store_true", help="delete materials that are not in PATH")
     p.set_defaults(func=cmd_learn_import)
+    p = learn.add_parser("export", help="write the store's materials and their quizzes as YAML")
+    p.add_argument("path", metavar="PATH")
+    p.set_defaults(func=cmd_learn_export)
 
     p = commands.add_parser(
         "report",

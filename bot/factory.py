@@ -179,7 +179,19 @@ def _make_error_handler(app: App) -> Callable[[ErrorEvent, Bot], Awaitable[bool]
     return on_error
 
 
-COMMANDS = ("start", "menu", "consult", "events", "learn", "my", "me", "lang", "privacy", "help")
+COMMANDS = (
+    "start",
+    "menu",
+    "consult",
+    "events",
+    "learn",
+    "quiz",
+    "my",
+    "me",
+    "lang",
+    "privacy",
+    "help",
+)
 
 
 def bot_commands(i18n: I18n, language: str) -> list[BotCommand]:
@@ -189,6 +201,7 @@ def bot_commands(i18n: I18n, language: str) -> list[BotCommand]:
         "consult": N_("Contact a curator"),
         "events": N_("Events"),
         "learn": N_("Learning materials"),
+        "quiz": N_("Self-check quizzes"),
         "my": N_("My requests"),
         "me": N_("My cabinet: reminders, notifications, my data"),
         "help": N_("What the bot can do"),

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import MenuItem
 from bot.db.models import LearningMaterial
+from bot.handlers.quiz.ui import QuizOpen
 from bot.services import learning
 
 
@@ -39,6 +40,7 @@ def learning_keyboard() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("📅 Events"), callback_data=MenuItem(item="events"))
     builder.button(text=_("🧑‍🏫 Contact a curator"), callback_data=MenuItem(item="consult"))
+    builder.button(text=_("📝 Self-check quizzes"), callback_data=QuizOpen(quiz=0))
     builder.adjust(2)
     return builder.as_markup()
 

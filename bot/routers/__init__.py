@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
+from bot.handlers.quiz import router as quiz
 from bot.routers import (
     consultation,
     dialogue,
@@ -28,6 +29,7 @@ def create_routers() -> list[Router]:
         kb.create_refusal_router(),
         consultation.create_router(),
         outreach.create_router(),
+        quiz.create_router(),
         dialogue.create_router(),
         fallback.create_router(),
     ]
