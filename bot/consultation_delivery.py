@@ -251,6 +251,7 @@ async def register_staff_commands(
         "kb_stats": N_("How the answers perform"),
         "kb_export": N_("Download the knowledge base as YAML"),
         "staff": N_("Admins and curators"),
+        "quiz_edit": N_("Write and change self-check quizzes"),
     }
     admins = set(roles.members(ADMIN))
     done = 0
@@ -265,6 +266,7 @@ async def register_staff_commands(
             "new_event",
             "announce",
             "staff",
+            "quiz_edit",
         ]
         names = ["queue", "mine"] + (admin_names if person in admins else [])
         commands = bot_commands(i18n, language) + [

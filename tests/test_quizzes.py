@@ -9,6 +9,8 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
+from aiogram import Bot, Dispatcher
 from aiogram.methods import SendDocument
 from aiogram.types import BufferedInputFile
 from sqlalchemy import select
@@ -22,6 +24,7 @@ from knowledge_base.learning import LEARNING_DIR, load_materials, parse_material
 from knowledge_base.quizzes import Option, Question
 from tests.conftest import OTHER_STUDENT_ID, STUDENT_ID
 from tests.consult_support import consent
+from tests.event_support import admin_driver
 from tests.fakes.chat import ChatDriver
 from tests.fakes.recording import RecordingSession
 from tests.lang import looks_kazakh, looks_russian
@@ -316,3 +319,87 @@ async def test_attempts_are_exported_and_deleted_with_the_students_data(
     await student.click("🗑")
     await student.click("🗑")
     assert [a.user_id for a in await _attempts(app)] == [OTHER_STUDENT_ID]
+
+
+@pytest.fixture
+def admin(dp: Dispatcher, bot: Bot, recording: RecordingSession) -> ChatDriver:
+    return admin_driver(dp, bot, recording)
+
+
+async def test_an_admin_writes_a_question_in_telegram_and_students_get_it(
+    admin: ChatDriver, student: ChatDriver, app: App
+) -> None:
+    await _import(app)
+    await consent(admin, "Русский")
+    await admin.send_command("/quiz_edit")
+    await admin.click("Праздники")
+    assert "Когда Наурыз мейрамы?" in admin.last_text()
+    await admin.click("➕")
+    await admin.click("Несколько")
+    for text in (
+        "Қайсысы мереке?",
+        "Что из этого праздник?",
+        "Наурыз\nСәрсенбі\nТәуелсіздік күні",
+        "Наурыз\nСреда\nДень независимости",
+        "7",  # out of range: asked again
+        "1, 3",
+        "Наурыз бен Тәуелсіздік күні — мерекелер.",
+        "Наурыз и День независимости — праздники.",
+        "no-such-entry",  # unknown entry: asked again
+        "nauryz-dates",
+    ):
+        await admin.send(text)
+    assert "Предпросмотр" in admin.last_text() and "✅ A, C" in admin.last_text()
+    await admin.click("💾")
+    assert "3." in admin.last_text() and "Что из этого праздник?" in admin.last_text()
+
+    await consent(student)
+    await student.send_command("/quiz")
+    await student.click("Мерекелер")
+    await student.click("A) 21–23 наурыз")
+    await student.click("Алғыс айту күні")
+    await student.click("Бірлік мерекесі")
+    await student.click("✅")
+    assert "Қайсысы мереке?" in student.last_text()
+    await student.click("Наурыз")
+    await student.click("Тәуелсіздік күні")
+    await student.click("✅")
+    assert "100%" in student.last_text()
+
+
+async def test_quiz_editing_is_for_admins_and_never_overwrites_another_admin(
+    admin: ChatDriver, student: ChatDriver, app: App
+) -> None:
+    await _import(app)
+    await consent(student)
+    await student.send_command("/quiz_edit")
+    assert looks_kazakh(student.last_text())
+    await consent(admin, "Русский")
+    await admin.send_command("/quiz_edit")
+    await admin.click("Праздники")
+    await admin.click("➕")
+    await admin.click("Один")
+    # Another admin deletes a question meanwhile.
+    async with app.session_factory() as session, session.begin():
+        (card,) = await quizzes.quiz_cards(session, None)
+        quiz = await quizzes.quiz_of_material(session, card.material.pk)
+        assert quiz is not None
+        spec = quizzes.spec_of(quiz)
+        edit = await quizzes.save_questions(
+            session, card.material.pk, spec.questions[:1], expected_version=quiz.version, admin_id=1
+        )
+        assert edit.status == "ok"
+    for text in ("Сұрақ?", "Вопрос?", "Иә\nЖоқ", "Да\nНет", "1", "Түсінік.", "Пояснение.", "-"):
+        await admin.send(text)
+    await admin.click("💾")
+    assert "изменили" in (admin.answered_callback_text() or "")
+    assert "Вопрос?" not in admin.last_text() and "вопросов: 1" in admin.last_text()
+    async with app.session_factory() as session:
+        (card,) = await quizzes.quiz_cards(session, None)
+        assert card.questions == 1
+    # Deleting the last question removes the quiz.
+    await admin.send_command("/quiz_edit")
+    await admin.click("Праздники")
+    await admin.click("🗑")
+    async with app.session_factory() as session:
+        assert await quizzes.quiz_cards(session, None) == []

@@ -392,6 +392,10 @@ async def save_questions(
     return Edit("ok", quiz)
 
 
+async def material(session: AsyncSession, material_pk: int) -> LearningMaterial | None:
+    return await session.get(LearningMaterial, material_pk)
+
+
 async def quiz_of_material(session: AsyncSession, material_pk: int) -> Quiz | None:
     return await session.scalar(select(Quiz).where(Quiz.material_pk == material_pk))
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.quiz_models import QuizAttempt
 from bot.filters import CommandText, PrivateChat
-from bot.handlers.quiz import ui
+from bot.handlers.quiz import admin, ui
 from bot.services import learning, quizzes
 from bot.services.knowledge import KnowledgeBase
 from bot.services.users import Profile
@@ -169,6 +169,7 @@ async def pick_option(
 
 def create_router() -> Router:
     router = Router(name="quiz")
+    router.include_router(admin.create_router())
     router.message.register(quiz_command, PrivateChat(), CommandText(), Command("quiz"))
     router.callback_query.register(open_quiz, ui.QuizOpen.filter())
     router.callback_query.register(pick_option, ui.QuizPick.filter())
