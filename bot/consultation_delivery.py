@@ -57,21 +57,18 @@ async def send_content(
     header: str,
     reply_markup: InlineKeyboardMarkup | None = None,
 ) -> Message:
-    """Send a text, photo, document or voice with `header` (HTML) above the user's text."""
+    """Send a text, photo, document or voice with `header` (HTML) above the user's text.
+
+    Nothing is cut here: the Bot session splits what is over Telegram's limits into parts.
+    """
     body = header + ("\n" + html.quote(text) if text else "")
     if kind == "photo" and file_id:
-        return await bot.send_photo(
-            chat_id, file_id, caption=body[:1024], reply_markup=reply_markup
-        )
+        return await bot.send_photo(chat_id, file_id, caption=body, reply_markup=reply_markup)
     if kind == "document" and file_id:
-        return await bot.send_document(
-            chat_id, file_id, caption=body[:1024], reply_markup=reply_markup
-        )
+        return await bot.send_document(chat_id, file_id, caption=body, reply_markup=reply_markup)
     if kind == "voice" and file_id:
-        return await bot.send_voice(
-            chat_id, file_id, caption=body[:1024], reply_markup=reply_markup
-        )
-    return await bot.send_message(chat_id, body[:4096], reply_markup=reply_markup)
+        return await bot.send_voice(chat_id, file_id, caption=body, reply_markup=reply_markup)
+    return await bot.send_message(chat_id, body, reply_markup=reply_markup)
 
 
 def curators_to_notify(roles: RoleDirectory, urgent: bool) -> list[int]:

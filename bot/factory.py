@@ -36,6 +36,8 @@ from bot.services.nlu_training import ModelTrainer
 from bot.services.questions import QuestionRecorder
 from bot.services.roles import RoleDirectory
 from bot.services.users import ProfileCache
+from bot.telegram.errors import describe, is_benign
+from bot.telegram.session import TelegramLimits, TelegramRetry
 from bot.texts import N_
 from nlu.client import NluClient
 
@@ -104,11 +106,15 @@ def create_app(settings: Settings, *, nlu: NluClient | None = None) -> App:
 def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     if session is None and settings.telegram_api_url:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    return Bot(
+    bot = Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML),
     )
+    # Outermost first: a long text is split, then each part is retried on its own.
+    bot.session.middleware(TelegramLimits())
+    bot.session.middleware(TelegramRetry(settings.telegram_retry_budget))
+    return bot
 
 
 def create_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatcher:
@@ -144,9 +150,15 @@ def _make_error_handler(app: App) -> Callable[[ErrorEvent, Bot], Awaitable[bool]
     async def on_error(event: ErrorEvent, bot: Bot) -> bool:
         """Log the failure and tell the user, in their language, that it did not work."""
         update: Update = event.update
-        log.error(
-            "update %s failed: %r", update.update_id, event.exception, exc_info=event.exception
-        )
+        if is_benign(event.exception):
+            log.info("update %s: %s", update.update_id, event.exception)
+            return True
+        if isinstance(event.exception, TelegramAPIError):
+            log.warning("update %s: %s", update.update_id, describe(event.exception))
+        else:
+            log.error(
+                "update %s failed: %r", update.update_id, event.exception, exc_info=event.exception
+            )
         user = None
         chat_id = None
         if update.message is not None:

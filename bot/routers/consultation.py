@@ -476,7 +476,7 @@ async def form_message(message: Message, state: FSMContext) -> None:
             )
         )
         return
-    form["message"] = message.text.strip()[:3500]
+    form["message"] = message.text.strip()[:4096]
     await _ask_anonymity(message, state, form)
 
 

@@ -49,7 +49,8 @@ QUESTIONNAIRES: dict[str, tuple[str, ...]] = {
 }
 URGENT_AREA = "discrimination"
 MAX_ANSWER_CHARS = 1_000
-MAX_TEXT_CHARS = 3_500
+# Telegram caps a message at 4,096 UTF-16 units, so this keeps every message whole.
+MAX_TEXT_CHARS = 4_096
 MESSAGE_KINDS = ("text", "photo", "document", "voice")
 
 
