@@ -249,6 +249,7 @@ async def register_staff_commands(
         "kb_export": N_("Download the knowledge base as YAML"),
         "staff": N_("Admins and curators"),
         "quiz_edit": N_("Write and change self-check quizzes"),
+        "attendance": N_("Mark who came to an event"),
     }
     admins = set(roles.members(ADMIN))
     done = 0
@@ -265,7 +266,7 @@ async def register_staff_commands(
             "staff",
             "quiz_edit",
         ]
-        names = ["queue", "mine"] + (admin_names if person in admins else [])
+        names = ["queue", "mine", "attendance"] + (admin_names if person in admins else [])
         commands = bot_commands(i18n, language) + [
             BotCommand(command=name, description=i18n.gettext(extra[name], locale=language))
             for name in names

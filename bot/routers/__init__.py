@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
+from bot.handlers.progress import router as progress
 from bot.handlers.quiz import router as quiz
 from bot.routers import (
     consultation,
@@ -30,6 +31,7 @@ def create_routers() -> list[Router]:
         consultation.create_router(),
         outreach.create_router(),
         quiz.create_router(),
+        progress.create_router(),
         dialogue.create_router(),
         fallback.create_router(),
     ]

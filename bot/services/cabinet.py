@@ -28,7 +28,7 @@ from bot.db.models import (
     User,
     utcnow,
 )
-from bot.services import events, learning, quizzes
+from bot.services import events, learning, progress, quizzes
 from bot.services.notifications import CONSENT_WITHDRAWN, Preferences, preferences
 
 OPEN_STATUSES = ("waiting", "active")
@@ -233,6 +233,7 @@ async def export_data(session: AsyncSession, user_id: int) -> dict[str, Any] | N
             for aid, status, sent_at in deliveries
         ],
         "quiz_attempts": await quizzes.export_attempts(session, user_id),
+        "learning_progress": await progress.export_progress(session, user_id),
     }
 
 

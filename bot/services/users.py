@@ -122,6 +122,7 @@ async def delete_user_data(session: AsyncSession, user_id: int) -> bool:
     from bot.services.consultations import anonymise_student
     from bot.services.events import forget_user as forget_event_follows
     from bot.services.notifications import forget_user as forget_preferences
+    from bot.services.progress import forget_user as forget_progress
     from bot.services.quizzes import forget_user as forget_quiz_attempts
     from bot.services.surveys import cancel_for_student
 
@@ -130,6 +131,7 @@ async def delete_user_data(session: AsyncSession, user_id: int) -> bool:
     await forget_event_follows(session, user_id)
     await forget_preferences(session, user_id)
     await forget_quiz_attempts(session, user_id)
+    await forget_progress(session, user_id)
     await session.execute(delete(QuestionLog).where(QuestionLog.user_id == user_id))
     await session.execute(delete(FaqFeedback).where(FaqFeedback.user_id == user_id))
     await session.execute(delete(User).where(User.id == user_id))
