@@ -250,6 +250,7 @@ async def register_staff_commands(
         "staff": N_("Admins and curators"),
         "quiz_edit": N_("Write and change self-check quizzes"),
         "attendance": N_("Mark who came to an event"),
+        "new_group": N_("Publish an interest group"),
     }
     admins = set(roles.members(ADMIN))
     done = 0
@@ -265,6 +266,7 @@ async def register_staff_commands(
             "announce",
             "staff",
             "quiz_edit",
+            "new_group",
         ]
         names = ["queue", "mine", "attendance"] + (admin_names if person in admins else [])
         commands = bot_commands(i18n, language) + [

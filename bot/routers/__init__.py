@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
+from bot.handlers.groups import router as groups
 from bot.handlers.progress import router as progress
 from bot.handlers.quiz import router as quiz
 from bot.routers import (
@@ -32,6 +33,7 @@ def create_routers() -> list[Router]:
         outreach.create_router(),
         quiz.create_router(),
         progress.create_router(),
+        groups.create_router(),
         dialogue.create_router(),
         fallback.create_router(),
     ]

@@ -28,7 +28,7 @@ from bot.db.models import (
     User,
     utcnow,
 )
-from bot.services import events, learning, progress, quizzes
+from bot.services import events, groups, learning, progress, quizzes
 from bot.services.notifications import CONSENT_WITHDRAWN, Preferences, preferences
 
 OPEN_STATUSES = ("waiting", "active")
@@ -234,6 +234,7 @@ async def export_data(session: AsyncSession, user_id: int) -> dict[str, Any] | N
         ],
         "quiz_attempts": await quizzes.export_attempts(session, user_id),
         "learning_progress": await progress.export_progress(session, user_id),
+        "interest_groups": await groups.export_memberships(session, user_id),
     }
 
 

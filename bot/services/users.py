@@ -121,6 +121,7 @@ async def delete_user_data(session: AsyncSession, user_id: int) -> bool:
     # Imported here: those services build on this module's tables, not the other way round.
     from bot.services.consultations import anonymise_student
     from bot.services.events import forget_user as forget_event_follows
+    from bot.services.groups import forget_user as forget_groups
     from bot.services.notifications import forget_user as forget_preferences
     from bot.services.progress import forget_user as forget_progress
     from bot.services.quizzes import forget_user as forget_quiz_attempts
@@ -132,6 +133,7 @@ async def delete_user_data(session: AsyncSession, user_id: int) -> bool:
     await forget_preferences(session, user_id)
     await forget_quiz_attempts(session, user_id)
     await forget_progress(session, user_id)
+    await forget_groups(session, user_id)
     await session.execute(delete(QuestionLog).where(QuestionLog.user_id == user_id))
     await session.execute(delete(FaqFeedback).where(FaqFeedback.user_id == user_id))
     await session.execute(delete(User).where(User.id == user_id))
