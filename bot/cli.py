@@ -200,18 +200,27 @@ def cmd_report(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
     from bot.db.models import utcnow
+    from bot.services.learning_report import build_learning_report, render_learning_plain
     from bot.services.reports import build_report, render_plain
 
     async def _report(app: Any) -> Any:
         since = utcnow() - timedelta(days=args.days) if args.days else None
         async with app.session_factory() as session:
-            return await build_report(session, since=since)
+            return (
+                await build_report(session, since=since),
+                await build_learning_report(session, since=since),
+            )
 
-    report = asyncio.run(_with_store(_report, seed=False))
+    report, learning = asyncio.run(_with_store(_report, seed=False))
     if args.json:
-        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {**report.as_dict(), "learning": learning.as_dict()}, ensure_ascii=False, indent=2
+            )
+        )
     else:
         print(render_plain(report))
+        print(render_learning_plain(learning))
     return 0
 
 
@@ -342,7 +351,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser(
         "report",
-        help="consultation report: volumes, reply and resolution times, surveys per curator",
+        help="consultation report (volumes, reply and resolution times, surveys per curator) "
+        "and learning: quiz pass rates, materials opened, attendance, group joins",
     )
     p.add_argument("--days", type=int, default=None, help="only the last N days (default: all)")
     p.add_argument("--json", action="store_true", help="print JSON")

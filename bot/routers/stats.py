@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.consultation_texts import area_label, duration_text
 from bot.db.models import utcnow
 from bot.filters import HasRole
+from bot.handlers.learning_stats import send_learning_stats
 from bot.routers.staff import admins_only
 from bot.services.reports import Report, build_report
 from bot.services.roles import ADMIN
@@ -90,6 +91,7 @@ async def show_stats(
     days = int(arg) if arg.isdigit() and 0 < int(arg) <= 3650 else DEFAULT_DAYS
     report = await build_report(session, since=utcnow() - timedelta(days=days))
     await message.answer(render_report(report, days, language))
+    await send_learning_stats(message, session, days)
 
 
 async def refuse(message: Message) -> None:
