@@ -20,9 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.consultation_keyboards import owner_keyboard, take_keyboard
 from bot.consultation_texts import card_text, owner_line, relay_header
-from bot.db.models import Consultation, ConsultationMessage, User
+from bot.db.models import Consultation, ConsultationMessage
 from bot.services import consultations
 from bot.services.roles import ADMIN, CURATOR, RoleDirectory
+from bot.services.users import person_language
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +39,6 @@ def message_content(message: Message) -> tuple[str, str | None, str | None] | No
     if message.voice is not None:
         return "voice", message.caption, message.voice.file_id
     return None
-
-
-async def person_language(session: AsyncSession, user_id: int, default: str) -> str:
-    """A curator's or student's language: their stored choice, else the bot's default."""
-    if user_id < 0:
-        return default
-    user = await session.get(User, user_id)
-    return user.language if user is not None else default
 
 
 async def send_content(
@@ -222,61 +215,3 @@ async def send_owner_panel(
 def is_blocked(exc: TelegramAPIError) -> bool:
     """Telegram's answer when the user blocked the bot or deleted their account."""
     return isinstance(exc, TelegramForbiddenError)
-
-
-async def register_staff_commands(
-    bot: Bot, session: AsyncSession, i18n: I18n, settings: Settings, roles: RoleDirectory
-) -> int:
-    """Show curators /queue and /mine (and admins their tools) in their own chats' command menus.
-
-    Best effort: a person who never opened the bot, or a Bot API server without the method,
-    is skipped. Returns how many menus were set.
-    """
-    from aiogram.types import BotCommand, BotCommandScopeChat
-
-    from bot.factory import bot_commands
-    from bot.texts import N_
-
-    extra = {
-        "queue": N_("Consultations waiting for a curator"),
-        "mine": N_("My consultations"),
-        "stats": N_("Consultation statistics"),
-        "new_event": N_("Publish an event"),
-        "announce": N_("Send an announcement to students"),
-        "kb": N_("Edit the knowledge base"),
-        "unanswered": N_("Questions the bot could not answer"),
-        "kb_stats": N_("How the answers perform"),
-        "kb_export": N_("Download the knowledge base as YAML"),
-        "staff": N_("Admins and curators"),
-        "quiz_edit": N_("Write and change self-check quizzes"),
-        "attendance": N_("Mark who came to an event"),
-        "new_group": N_("Publish an interest group"),
-    }
-    admins = set(roles.members(ADMIN))
-    done = 0
-    for person in sorted(set(roles.members(CURATOR)) | admins):
-        language = await person_language(session, person, settings.default_language)
-        admin_names = [
-            "stats",
-            "kb",
-            "unanswered",
-            "kb_stats",
-            "kb_export",
-            "new_event",
-            "announce",
-            "staff",
-            "quiz_edit",
-            "new_group",
-        ]
-        names = ["queue", "mine", "attendance"] + (admin_names if person in admins else [])
-        commands = bot_commands(i18n, language) + [
-            BotCommand(command=name, description=i18n.gettext(extra[name], locale=language))
-            for name in names
-        ]
-        try:
-            await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=person))
-        except TelegramAPIError as exc:
-            log.debug("no command menu for %s: %s", person, exc)
-            continue
-        done += 1
-    return done

@@ -6,17 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration as html
 from babel.dates import format_datetime
 
+from bot.clock import ALMATY, aware
 from bot.db.models import Consultation, ConsultationMessage
-from bot.services.consultations import aware
 from bot.texts import N_, language_name
-
-ALMATY = ZoneInfo("Asia/Almaty")
 
 AREA_LABELS = {
     "conflict": N_("🤝 Interethnic conflict"),

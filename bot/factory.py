@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
@@ -15,20 +15,34 @@ from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
-from aiogram.types import BotCommand, ErrorEvent, Update
+from aiogram.types import ErrorEvent, Update
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.db.engine import create_engine, create_session_factory
+from bot.handlers.groups import router as groups
+from bot.handlers.progress import router as progress
+from bot.handlers.quiz import router as quiz
 from bot.i18n import create_i18n
+from bot.middlewares.callback_guard import CallbackGuardMiddleware
 from bot.middlewares.database import DbSessionMiddleware
 from bot.middlewares.locale import LocaleMiddleware, language_from_code
 from bot.middlewares.ordering import ChatOrderMiddleware
 from bot.middlewares.roles import RolesMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.outreach import resume_outreach
-from bot.routers import create_routers
+from bot.routers import (
+    consultation,
+    dialogue,
+    fallback,
+    kb,
+    menu,
+    onboarding,
+    outreach,
+    privacy,
+    staff,
+)
 from bot.scheduler import Planner
 from bot.services.consultations import OpenCases
 from bot.services.knowledge import KnowledgeBase
@@ -38,7 +52,6 @@ from bot.services.roles import RoleDirectory
 from bot.services.users import ProfileCache
 from bot.telegram.errors import describe, is_benign
 from bot.telegram.session import TelegramLimits, TelegramRetry
-from bot.texts import N_
 from nlu.client import NluClient
 
 log = logging.getLogger(__name__)
@@ -103,6 +116,25 @@ def create_app(settings: Settings, *, nlu: NluClient | None = None) -> App:
     )
 
 
+def create_routers() -> list[Router]:
+    """All routers in the order they must see updates; the fallback router comes last."""
+    return [
+        onboarding.create_router(),
+        privacy.create_router(),
+        menu.create_router(),
+        staff.create_router(),
+        kb.create_router(),
+        kb.create_refusal_router(),
+        consultation.create_router(),
+        outreach.create_router(),
+        quiz.create_router(),
+        progress.create_router(),
+        groups.create_router(),
+        dialogue.create_router(),
+        fallback.create_router(),
+    ]
+
+
 def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     if session is None and settings.telegram_api_url:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
@@ -132,13 +164,19 @@ def create_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatche
         planner=app.planner,
     )
     locale = LocaleMiddleware(app.i18n, app.profiles)
-    throttling = ThrottlingMiddleware(app.settings.throttle_burst, app.settings.throttle_window)
+    throttling = ThrottlingMiddleware(
+        app.settings.throttle_burst,
+        app.settings.throttle_window,
+        roles=app.roles,
+        cases=app.cases,
+    )
     roles = RolesMiddleware(app.roles)
     for observer in (dp.message, dp.callback_query):
         observer.outer_middleware(DbSessionMiddleware(app.session_factory))
         observer.outer_middleware(locale)
         observer.outer_middleware(throttling)
         observer.outer_middleware(roles)
+    dp.callback_query.outer_middleware(CallbackGuardMiddleware())
     # One chat's updates in arrival order, so relayed messages keep their order.
     dp.update.outer_middleware(ChatOrderMiddleware())
     dp.include_routers(*create_routers())
@@ -189,54 +227,3 @@ def _make_error_handler(app: App) -> Callable[[ErrorEvent, Bot], Awaitable[bool]
         return True
 
     return on_error
-
-
-COMMANDS = (
-    "start",
-    "menu",
-    "consult",
-    "events",
-    "learn",
-    "quiz",
-    "progress",
-    "groups",
-    "my",
-    "me",
-    "lang",
-    "privacy",
-    "help",
-)
-
-
-def bot_commands(i18n: I18n, language: str) -> list[BotCommand]:
-    descriptions = {
-        "start": N_("Start and choose language"),
-        "menu": N_("Main menu"),
-        "consult": N_("Contact a curator"),
-        "events": N_("Events"),
-        "learn": N_("Learning materials"),
-        "quiz": N_("Self-check quizzes"),
-        "progress": N_("My learning progress"),
-        "groups": N_("Interest groups and clubs"),
-        "my": N_("My requests"),
-        "me": N_("My cabinet: reminders, notifications, my data"),
-        "help": N_("What the bot can do"),
-        "lang": N_("Change language"),
-        "privacy": N_("My data and consent"),
-    }
-    return [
-        BotCommand(command=c, description=i18n.gettext(descriptions[c], locale=language))
-        for c in COMMANDS
-    ]
-
-
-async def register_commands(bot: Bot, i18n: I18n, default_language: str) -> None:
-    """Register commands per language; a Bot API server without setMyCommands is not fatal."""
-    for language in ("kk", "ru", None):
-        try:
-            await bot.set_my_commands(
-                bot_commands(i18n, language or default_language), language_code=language
-            )
-        except TelegramAPIError as exc:
-            log.warning("setMyCommands is not available (%s); continuing without it", exc)
-            return

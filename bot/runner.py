@@ -9,9 +9,10 @@ from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError
 from aiohttp import web
 
+from bot.commands import register_commands, register_staff_commands
 from bot.config import KNOWLEDGE_BASE_DIR, Settings
 from bot.db.migrate import upgrade
-from bot.factory import App, create_app, create_bot, create_dispatcher, register_commands
+from bot.factory import App, create_app, create_bot, create_dispatcher
 from bot.services.kb_admin import watch_store
 from bot.services.knowledge import count_entries, import_items
 from bot.services.users import purge_inactive
@@ -122,8 +123,6 @@ async def run(settings: Settings) -> None:
 
 
 async def _register_staff_commands(app: App, bot: Bot) -> None:
-    from bot.consultation_delivery import register_staff_commands
-
     await app.roles.refresh(force=True)
     async with app.session_factory() as session:
         await register_staff_commands(bot, session, app.i18n, app.settings, app.roles)

@@ -38,6 +38,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.clock import aware
 from bot.config import Settings
 from bot.consultation_delivery import (
     curators_to_notify,
@@ -54,7 +55,7 @@ from bot.consultation_texts import (
 )
 from bot.db.models import utcnow
 from bot.services import consultations, surveys
-from bot.services.consultations import EventKind, OpenCases, Status, aware
+from bot.services.consultations import EventKind, OpenCases, Status
 from bot.services.roles import ADMIN, RoleDirectory
 
 log = logging.getLogger(__name__)

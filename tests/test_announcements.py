@@ -200,7 +200,7 @@ async def test_admins_find_new_event_and_announce_in_their_command_menu(
 ) -> None:
     from aiogram.methods import SetMyCommands
 
-    from bot.consultation_delivery import register_staff_commands
+    from bot.commands import register_staff_commands
 
     async with app.session_factory() as session:
         await register_staff_commands(bot, session, app.i18n, app.settings, app.roles)

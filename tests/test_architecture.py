@@ -1,9 +1,11 @@
-"""The shape DESIGN.md promises: plain-Python nlu/ and knowledge_base/, migrations that match."""
+"""The house plan: plain-Python nlu/ and knowledge_base/, migrations that match the models,
+modules that import alone, no import cycle, and no Telegram UI below the handlers."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -11,6 +13,7 @@ from sqlalchemy import create_engine
 
 from bot.db.migrate import upgrade
 from bot.db.models import Base
+from tests import shape
 
 
 def test_nlu_and_knowledge_base_do_not_import_aiogram() -> None:
@@ -39,3 +42,68 @@ def test_migrations_create_exactly_the_models(tmp_path) -> None:  # type: ignore
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     engine.dispose()
     assert diff == []
+
+
+# ----- the import graph -----
+
+PURGED_IMPORTS = """
+import importlib, sys, traceback
+failed = []
+for name in sys.argv[1:]:
+    for loaded in [m for m in sys.modules if m.split(".")[0] in ("bot", "nlu", "knowledge_base")]:
+        del sys.modules[loaded]
+    try:
+        importlib.import_module(name)
+    except Exception:
+        failed.append(name + ": " + traceback.format_exc(limit=3))
+print("\\n".join(failed))
+sys.exit(1 if failed else 0)
+"""
+
+
+def _rasa_side(path: Path) -> bool:
+    """Custom Rasa components run inside the Rasa server's own interpreter."""
+    return "import rasa" in path.read_text(encoding="utf-8") or "from rasa" in path.read_text(
+        encoding="utf-8"
+    )
+
+
+def test_every_module_imports_alone() -> None:
+    """Each module of bot/, nlu/ and knowledge_base/ imports with none of them loaded before it
+    (in a fresh interpreter; third-party packages stay loaded between modules, which they
+    cannot affect): no module works only because something else was imported first."""
+    names = [
+        name
+        for name, path in shape.module_paths(*shape.PACKAGES).items()
+        if not name.endswith("__main__") and not _rasa_side(path)
+    ]
+    assert len(names) > 50
+    done = subprocess.run(
+        [sys.executable, "-B", "-c", PURGED_IMPORTS, *names],
+        cwd=shape.ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_bot_package_has_no_import_cycle() -> None:
+    graph = shape.import_graph(shape.module_paths("bot"))
+    assert shape.cycles(graph) == []
+
+
+def test_the_cycle_finder_sees_a_cycle() -> None:
+    assert shape.cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_services_and_knowledge_base_import_no_telegram_ui() -> None:
+    """Rules and content never depend on how a journey looks: no import from handlers,
+    routers or UI modules into services, nlu/ or knowledge_base/."""
+    graph = shape.import_graph(shape.module_paths(*shape.PACKAGES))
+    offending = {
+        module: sorted(target for target in targets if shape.is_ui(target))
+        for module, targets in graph.items()
+        if module.startswith(("bot.services", "nlu", "knowledge_base"))
+    }
+    assert {m: t for m, t in offending.items() if t} == {}

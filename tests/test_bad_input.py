@@ -201,3 +201,15 @@ async def test_rasa_too_slow_answers_from_the_knowledge_base(
     finally:
         await client.aclose()
         await runner.cleanup()
+
+
+async def test_forged_numbers_in_buttons_get_the_out_of_date_answer(student: ChatDriver) -> None:
+    await student.send_command("/start")
+    for data in (
+        "srate:9223372036854775808:5",
+        "faq:99999999999999999999999999",
+        "vote:-9223372036854775809:1",
+        "case:take:18446744073709551616",
+    ):
+        await student.click_data(data)
+        assert student.answered_callback_text(), f"{data} left without an explanation"

@@ -314,7 +314,7 @@ async def test_staff_get_their_commands_in_the_menu(
 ) -> None:
     from aiogram.methods import SetMyCommands
 
-    from bot.consultation_delivery import register_staff_commands
+    from bot.commands import register_staff_commands
 
     def answer(method: SetMyCommands) -> bool:
         if getattr(method.scope, "chat_id", None) == SECOND_CURATOR_ID:

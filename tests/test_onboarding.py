@@ -5,8 +5,9 @@ from __future__ import annotations
 from aiogram.methods import SetMyCommands
 from sqlalchemy import func, select
 
+from bot.commands import register_commands
 from bot.db.models import User
-from bot.factory import App, register_commands
+from bot.factory import App
 from tests.fakes.chat import ChatDriver
 from tests.fakes.recording import RecordingSession, method_not_found
 from tests.lang import looks_kazakh, looks_russian

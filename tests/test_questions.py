@@ -201,7 +201,9 @@ async def test_shown_counter_counts_each_answer(
     assert shown == {nauryz.pk: 3, language.pk: 1}
 
 
-async def test_vote_and_question_log_batch_at_once_both_count(student: ChatDriver, app: App) -> None:
+async def test_vote_and_question_log_batch_at_once_both_count(
+    student: ChatDriver, app: App
+) -> None:
     """A vote lands while the batched "shown" counter for the same entry is being written."""
     await student.send("Наурыз қашан?")
     await asyncio.gather(student.click("👍"), app.recorder.flush())

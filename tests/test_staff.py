@@ -79,3 +79,9 @@ async def test_students_and_curators_are_refused(
     assert looks_russian(curator.last_text())
     assert not app.roles.is_admin(student.user.id)
     assert app.roles.members("curator") == [CONFIGURED_CURATOR]
+
+
+@pytest.mark.parametrize("arg", ["abc", "²³", "99999999999999999999999", "-5", "12 34"])
+async def test_a_malformed_id_is_explained_not_crashed_on(admin: ChatDriver, arg: str) -> None:
+    await admin.send_command("/add_curator", arg)
+    assert "/add_curator" in admin.last_text()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -20,9 +20,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.clock import now
+
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The current moment in UTC (the one clock is `bot.clock.now`)."""
+    return now()
 
 
 class Base(DeclarativeBase):

@@ -1,1 +1,2 @@
-"""One package per journey: router.py (create_router()) and ui.py (texts, keyboards, callbacks)."""
+"""Telegram journeys, one package each: `router.py` (handlers), `ui.py` (texts, keyboards,
+callback data) and, where a journey has scheduled messages, `notices.py`."""

@@ -1,4 +1,7 @@
-"""One AsyncSession per update, committed when the handler returns; handlers never commit."""
+"""One AsyncSession per update, committed when the handler returns; handlers never commit.
+
+The session is the update's unit of work: side effects recorded with
+`bot.db.unit_of_work.after_commit` run after the commit and are dropped on a rollback."""
 
 from __future__ import annotations
 
@@ -8,6 +11,8 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.unit_of_work import discard, run_after_commit
 
 
 class DbSessionMiddleware(BaseMiddleware):
@@ -29,11 +34,14 @@ class DbSessionMiddleware(BaseMiddleware):
             result = await handler(event, data)
             if session.in_transaction():
                 await session.commit()
-            return result
         except BaseException:
+            discard(session)
             if session.in_transaction():
                 await session.rollback()
             raise
+        else:
+            await run_after_commit(session)
+            return result
         finally:
             if session.in_transaction() or session.sync_session.identity_map:
                 await session.close()

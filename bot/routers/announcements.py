@@ -23,7 +23,9 @@ from bot.announcement_ui import (
     cancel_keyboard,
     confirm_keyboard,
 )
+from bot.db.unit_of_work import after_commit
 from bot.filters import CommandText, HasRole, PrivateChat
+from bot.handlers.common import refuse_non_admin, stale_button
 from bot.outreach import start_announcement
 from bot.scheduler import Planner
 from bot.services import announcements
@@ -89,9 +91,8 @@ async def announce_action(
             html.quote(data["text_kk"]),
             html.quote(data["text_ru"]),
         )
-        # Committed first: the delivery job reads it from its own session.
-        await session.commit()
-        start_announcement(planner, announcement_id)
+        # After the commit: the delivery job reads it from its own session.
+        after_commit(session, lambda: start_announcement(planner, announcement_id))
         await callback.answer(_("Sending."))
         with contextlib.suppress(TelegramBadRequest):
             await message.edit_reply_markup(reply_markup=None)
@@ -102,7 +103,7 @@ async def announce_action(
             ).format(id=announcement_id, count=recipients)
         )
         return
-    await callback.answer(_("This button is out of date."), show_alert=True)
+    await stale_button(callback)
 
 
 async def announce_text(message: Message, state: FSMContext, session: AsyncSession) -> None:
@@ -143,23 +144,15 @@ async def announce_text(message: Message, state: FSMContext, session: AsyncSessi
     )
 
 
-async def refuse(message: Message) -> None:
-    await message.answer(_("This command is for Kelisim admins only."))
-
-
-async def refuse_button(callback: CallbackQuery) -> None:
-    await callback.answer(_("This command is for Kelisim admins only."), show_alert=True)
-
-
 def create_router() -> Router:
     router = Router(name="announcements")
     router.message.filter(PrivateChat())
     router.message.register(announce, CommandText(), Command("announce"), HasRole(ADMIN))
-    router.message.register(refuse, CommandText(), Command("announce"))
+    router.message.register(refuse_non_admin, CommandText(), Command("announce"))
     # The state is checked first: for ordinary messages it is one dictionary look-up.
     router.message.register(
         announce_text, StateFilter(AnnounceDialog.text_kk, AnnounceDialog.text_ru), HasRole(ADMIN)
     )
     router.callback_query.register(announce_action, AnnounceAct.filter(), HasRole(ADMIN))
-    router.callback_query.register(refuse_button, AnnounceAct.filter())
+    router.callback_query.register(refuse_non_admin, AnnounceAct.filter())
     return router

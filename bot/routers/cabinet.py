@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import journeys
 from bot.event_ui import EventOpen, KindToggle, kind_plural
 from bot.filters import CommandText, PrivateChat
+from bot.handlers.common import stale_button
 from bot.handlers.progress.ui import ProgressShow
 from bot.keyboards import language_keyboard
 from bot.learning_ui import render_material
@@ -260,7 +261,7 @@ async def cabinet_action(
             with contextlib.suppress(TelegramBadRequest):
                 await message.edit_reply_markup(reply_markup=None)
         case _:
-            await callback.answer(_("This button is out of date."), show_alert=True)
+            await stale_button(callback)
 
 
 async def recommendations_text(session: AsyncSession, user_id: int, language: str) -> str:

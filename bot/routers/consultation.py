@@ -16,6 +16,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import aware
 from bot.config import Settings
 from bot.consultation_delivery import (
     announce,
@@ -51,8 +52,10 @@ from bot.consultation_texts import (
     status_label,
     summary_text,
 )
-from bot.db.models import utcnow
+from bot.db.models import Consultation, utcnow
+from bot.db.unit_of_work import after_commit
 from bot.filters import PrivateChat
+from bot.handlers.common import out_of_date, stale_button
 from bot.keyboards import curator_offer_keyboard
 from bot.routers import curator, stats
 from bot.routers.onboarding import consent_text
@@ -128,7 +131,7 @@ class InOpenConsultation(Filter):
 def refusal_for_student(refusal: ConsultationRefused) -> str:
     if refusal.reason == Refusal.CLOSED:
         return _("This request is already closed.")
-    return _("This button is out of date.")
+    return out_of_date()
 
 
 # ----- entry points (called by /consult, the menu, intents and the incident offer) -----
@@ -220,7 +223,7 @@ async def consent_chosen(
 ) -> None:
     message = callback.message
     if not isinstance(message, Message) or callback_data.then not in ("consult", "urgent"):
-        await callback.answer(_("This button is out of date."), show_alert=True)
+        await stale_button(callback)
         return
     await callback.answer()
     await message.edit_reply_markup(reply_markup=None)
@@ -308,7 +311,7 @@ async def form_step(
 ) -> None:
     message = callback.message
     if not isinstance(message, Message):
-        await callback.answer(_("This button is out of date."), show_alert=True)
+        await stale_button(callback)
         return
     action = callback_data.action
     form = await _form(state)
@@ -362,7 +365,7 @@ async def form_step(
         await _clear_form(state)
         await _open(message, callback, draft, session, bot, i18n, settings, roles, cases, planner)
         return
-    await callback.answer(_("This button is out of date."), show_alert=True)
+    await stale_button(callback)
 
 
 async def _open(
@@ -388,7 +391,11 @@ async def _open(
             raise
         if draft.urgent and await consultations.make_urgent(session, existing.id):
             existing = await consultations.get(session, existing.id) or existing
-            await _announce_urgent_again(bot, session, i18n, settings, roles, existing.id)
+            case = existing.id
+            after_commit(
+                session,
+                lambda: _announce_urgent_again(bot, session, i18n, settings, roles, case),
+            )
             await message.answer(
                 _(
                     "Your open request {case} is now marked urgent, and every curator has been "
@@ -402,8 +409,10 @@ async def _open(
         return
     cases.add(user.id, consultation.id)
     await roles.refresh()
-    await announce(bot, session, i18n, settings, roles, consultation)
-    planner.unclaimed(consultation.id, consultations.aware(consultation.created_at) or utcnow())
+    # Curators see the card, and the SLA timer starts, only once the request is stored.
+    after_commit(session, lambda: announce(bot, session, i18n, settings, roles, consultation))
+    opened_at = aware(consultation.created_at) or utcnow()
+    after_commit(session, lambda: planner.unclaimed(consultation.id, opened_at))
     if draft.urgent:
         await message.answer(
             _(
@@ -517,7 +526,7 @@ async def urgent_step(
         "named",
         "cancel",
     ):
-        await callback.answer(_("This button is out of date."), show_alert=True)
+        await stale_button(callback)
         return
     await callback.answer()
     if callback_data.action == "cancel":
@@ -589,16 +598,21 @@ async def relay_from_student(
         session, consultation.id, kind, text, file_id
     )
     if consultation.status == consultations.Status.ACTIVE and consultation.curator_id:
+        curator_id = consultation.curator_id
         if starts_wait:
-            planner.reply_timer(consultation.id, stored.created_at)
-        if await relay_to_curator(bot, session, consultation, stored, consultation.curator_id):
-            return
-        await message.answer(
-            _(
-                "Your message is saved in request {case}, but the curator could not be reached "
-                "right now; they will see it in the history."
-            ).format(case=case_number(consultation.id))
-        )
+            after_commit(session, lambda: planner.reply_timer(consultation.id, stored.created_at))
+
+        async def relay() -> None:
+            if await relay_to_curator(bot, session, consultation, stored, curator_id):
+                return
+            await message.answer(
+                _(
+                    "Your message is saved in request {case}, but the curator could not be "
+                    "reached right now; they will see it in the history."
+                ).format(case=case_number(consultation.id))
+            )
+
+        after_commit(session, relay)
         return
     await message.answer(
         _(
@@ -625,7 +639,7 @@ async def my_case_action(
         or consultation is None
         or consultation.student_id != user_id
     ):
-        await callback.answer(_("This button is out of date."), show_alert=True)
+        await stale_button(callback)
         return
     action = callback_data.action
     if action == "cancel_no":
@@ -656,27 +670,33 @@ async def my_case_action(
             await message.answer(refusal_for_student(refusal))
             return
         cases.discard(user_id)
-        planner.cancel_consultation(cancelled.id)
+        after_commit(session, lambda: planner.cancel_consultation(cancelled.id))
         await message.edit_reply_markup(reply_markup=None)
         await message.answer(
             _("Request {case} is cancelled. If you need help again, press /consult.").format(
                 case=case_number(cancelled.id)
             )
         )
-        if cancelled.curator_id is not None:
-            await notify(
-                bot,
-                session,
-                i18n,
-                settings,
-                [cancelled.curator_id],
-                lambda: _("The student cancelled consultation {case}.").format(
-                    case=case_number(cancelled.id)
-                ),
-            )
-        await refresh_cards(bot, session, i18n, settings, cancelled)
+        after_commit(session, lambda: _tell_cancelled(bot, session, i18n, settings, cancelled))
     else:
-        await callback.answer(_("This button is out of date."), show_alert=True)
+        await stale_button(callback)
+
+
+async def _tell_cancelled(
+    bot: Bot, session: AsyncSession, i18n: I18n, settings: Settings, cancelled: Consultation
+) -> None:
+    if cancelled.curator_id is not None:
+        await notify(
+            bot,
+            session,
+            i18n,
+            settings,
+            [cancelled.curator_id],
+            lambda: _("The student cancelled consultation {case}.").format(
+                case=case_number(cancelled.id)
+            ),
+        )
+    await refresh_cards(bot, session, i18n, settings, cancelled)
 
 
 # ----- the follow-up survey -----
@@ -701,9 +721,10 @@ async def survey_rate(
             await message.edit_reply_markup(reply_markup=None)
         return
     if outcome != surveys.Answer.SAVED or not isinstance(message, Message):
-        await callback.answer(_("This button is out of date."), show_alert=True)
+        await stale_button(callback)
         return
-    planner.cancel_survey(callback_data.survey)
+    survey_id = callback_data.survey
+    after_commit(session, lambda: planner.cancel_survey(survey_id))
     await callback.answer(_("Thank you for the rating!"))
     await message.edit_text(
         _("Your rating: {rating} ⭐. Was your question resolved?").format(
@@ -730,7 +751,7 @@ async def survey_resolved(
         await callback.answer(_("This survey has expired. Thank you anyway!"), show_alert=True)
         return
     if outcome != surveys.Answer.SAVED or not isinstance(message, Message):
-        await callback.answer(_("This button is out of date."), show_alert=True)
+        await stale_button(callback)
         return
     await callback.answer()
     await state.set_state(SurveyForm.comment)

@@ -4,6 +4,7 @@ internal notes, transfer, close; /queue and /mine. Everyone else is refused clea
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from aiogram import Bot, Router
@@ -13,6 +14,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import BaseStorage, StorageKey
 from aiogram.types import CallbackQuery, Message, ReactionTypeEmoji
+from aiogram.types import User as TgUser
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration as html
@@ -47,7 +49,9 @@ from bot.consultation_texts import (
     queue_line,
 )
 from bot.db.models import Consultation, User, utcnow
+from bot.db.unit_of_work import after_commit
 from bot.filters import HasRole
+from bot.handlers.common import refuse_non_curator, stale_button
 from bot.scheduler import Planner
 from bot.services import consultations, surveys
 from bot.services.consultations import ConsultationRefused, OpenCases, Refusal
@@ -63,10 +67,6 @@ CURATOR_COMMANDS = ("queue", "mine")
 class CuratorForm(StatesGroup):
     note = State()
     closing = State()
-
-
-def curators_only() -> str:
-    return _("This is for Kelisim curators only.")
 
 
 def refusal_text(refusal: ConsultationRefused) -> str:
@@ -141,14 +141,6 @@ async def show_mine(
     await message.answer("\n".join(lines), reply_markup=mine_keyboard(c.id for c in mine))
 
 
-async def refuse_command(message: Message) -> None:
-    await message.answer(curators_only())
-
-
-async def refuse_button(callback: CallbackQuery) -> None:
-    await callback.answer(curators_only(), show_alert=True)
-
-
 # ----- actions on a consultation -----
 
 
@@ -172,7 +164,7 @@ async def case_action(
         case "write" | "note" | "close" | "history" | "transfer":
             await _owner_action(callback, callback_data, session, bot, roles, fsm_storage, is_admin)
         case _:
-            await callback.answer(_("This button is out of date."), show_alert=True)
+            await stale_button(callback)
 
 
 async def _take(
@@ -191,10 +183,23 @@ async def _take(
     except ConsultationRefused as refusal:
         await callback.answer(refusal_text(refusal), show_alert=True)
         return
-    planner.cancel_unclaimed(consultation.id)
-    planner.reply_timer(consultation.id, utcnow())
+    taken_at = utcnow()
+    after_commit(session, lambda: planner.cancel_unclaimed(consultation.id))
+    after_commit(session, lambda: planner.reply_timer(consultation.id, taken_at))
     await callback.answer(_("Consultation {case} is yours.").format(case=case_number(case)))
     await private_context(storage, bot, curator.id).update_data({FOCUS_KEY: consultation.id})
+    after_commit(session, lambda: _hand_over(session, bot, i18n, settings, consultation, curator))
+
+
+async def _hand_over(
+    session: AsyncSession,
+    bot: Bot,
+    i18n: I18n,
+    settings: Settings,
+    consultation: Consultation,
+    curator: TgUser,
+) -> None:
+    """After a take commits: the owner's panel, the backlog, the cards, the student."""
     first = await consultations.first_student_text(session, consultation.id)
     language = await person_language(session, curator.id, settings.default_language)
     await send_owner_panel(
@@ -325,7 +330,8 @@ async def transfer_to(
     except ConsultationRefused as refusal:
         await callback.answer(refusal_text(refusal), show_alert=True)
         return
-    planner.reply_timer(consultation.id, utcnow())
+    transferred_at = utcnow()
+    after_commit(session, lambda: planner.reply_timer(consultation.id, transferred_at))
     # The old curator's focus stays: a message they write next is refused with the reason.
     await callback.answer()
     case = case_number(consultation.id)
@@ -337,13 +343,37 @@ async def transfer_to(
         )
     new_owner = callback_data.curator
     await private_context(fsm_storage, bot, new_owner).update_data({FOCUS_KEY: consultation.id})
+    handover = _Transfer(curator.full_name, new_owner, name)
+    after_commit(
+        session, lambda: _tell_transfer(session, bot, i18n, settings, consultation, handover)
+    )
+
+
+@dataclass(frozen=True)
+class _Transfer:
+    from_name: str
+    new_owner: int
+    name: str
+
+
+async def _tell_transfer(
+    session: AsyncSession,
+    bot: Bot,
+    i18n: I18n,
+    settings: Settings,
+    consultation: Consultation,
+    handover: _Transfer,
+) -> None:
+    """After a transfer commits: the new owner's panel and history, the cards, the student."""
+    case = case_number(consultation.id)
+    new_owner, name = handover.new_owner, handover.name
     first = await consultations.first_student_text(session, consultation.id)
     messages = await consultations.history(session, consultation.id)
     language = await person_language(session, new_owner, settings.default_language)
     with i18n.use_locale(language):
         panel = (
             _("🔁 {from_name} transferred consultation {case} to you.").format(
-                from_name=html.quote(curator.full_name), case=case
+                from_name=html.quote(handover.from_name), case=case
             )
             + "\n\n"
             + card_text(consultation, first, language, owner_line(consultation))
@@ -435,19 +465,27 @@ async def _after_close(
     language: str,
     consultation: Consultation,
 ) -> None:
-    planner.cancel_consultation(consultation.id)
+    after_commit(session, lambda: planner.cancel_consultation(consultation.id))
     cases.discard(consultation.student_id)
     if (await state.get_data()).get(FOCUS_KEY) == consultation.id:
         await state.update_data({FOCUS_KEY: None})
     survey = await surveys.create_survey(session, consultation, settings.survey_delay)
     if survey is not None:
-        planner.survey(survey.id, utcnow() + timedelta(seconds=settings.survey_delay))
+        survey_id, due = survey.id, utcnow() + timedelta(seconds=settings.survey_delay)
+        after_commit(session, lambda: planner.survey(survey_id, due))
     await message.answer(
         _("✅ Consultation {case} is closed. The student gets a short survey in {time}.").format(
             case=case_number(consultation.id),
             time=duration_text(settings.survey_delay, language),
         )
     )
+    after_commit(session, lambda: _tell_closed(session, bot, i18n, settings, consultation))
+
+
+async def _tell_closed(
+    session: AsyncSession, bot: Bot, i18n: I18n, settings: Settings, consultation: Consultation
+) -> None:
+    """After a close commits: the cards show it, and the student is told."""
     await refresh_cards(bot, session, i18n, settings, consultation)
     if consultation.student_id is not None:
         with i18n.use_locale(consultation.language):
@@ -513,8 +551,34 @@ async def relay_from_curator(
     )
     with i18n.use_locale(consultation.language):
         header = curator_header(consultation)
+    # Telegram gets the text as the curator wrote it; the store keeps a bounded copy.
+    reply = _Reply(stored.id, kind, text, file_id, header)
+    after_commit(session, lambda: _relay(session, bot, planner, message, consultation, reply))
+
+
+@dataclass(frozen=True)
+class _Reply:
+    stored_id: int
+    kind: str
+    text: str | None
+    file_id: str | None
+    header: str
+
+
+async def _relay(
+    session: AsyncSession,
+    bot: Bot,
+    planner: Planner,
+    message: Message,
+    consultation: Consultation,
+    reply: _Reply,
+) -> None:
+    """After the curator's message is stored: to the student, and a receipt to the curator."""
+    assert consultation.student_id is not None
     try:
-        sent = await send_content(bot, consultation.student_id, kind, text, file_id, header)
+        sent = await send_content(
+            bot, consultation.student_id, reply.kind, reply.text, reply.file_id, reply.header
+        )
     except TelegramAPIError as exc:
         if is_blocked(exc):
             await _mark_blocked(session, consultation.student_id)
@@ -523,7 +587,9 @@ async def relay_from_curator(
             log.warning("reply in %s not delivered: %s", consultation.id, exc)
             await message.reply(_("⚠️ Not delivered, Telegram refused it. Please try again."))
         return
-    await consultations.mark_delivered(session, stored.id, consultation.student_id, sent.message_id)
+    await consultations.mark_delivered(
+        session, reply.stored_id, consultation.student_id, sent.message_id
+    )
     planner.cancel_reply_timer(consultation.id)
     try:
         await bot.set_message_reaction(
@@ -542,13 +608,13 @@ def register_commands(router: Router) -> None:
     """Curators' commands, buttons and pending dialogs (the router filters private chats)."""
     router.message.register(show_queue, Command("queue"), HasRole(CURATOR))
     router.message.register(show_mine, Command("mine"), HasRole(CURATOR))
-    router.message.register(refuse_command, Command(*CURATOR_COMMANDS))
+    router.message.register(refuse_non_curator, Command(*CURATOR_COMMANDS))
     router.message.register(write_note, StateFilter(CuratorForm.note), HasRole(CURATOR))
     router.message.register(write_resolution, StateFilter(CuratorForm.closing), HasRole(CURATOR))
     router.callback_query.register(case_action, CaseAction.filter(), HasRole(CURATOR))
     router.callback_query.register(transfer_to, TransferTo.filter(), HasRole(CURATOR))
-    router.callback_query.register(refuse_button, CaseAction.filter())
-    router.callback_query.register(refuse_button, TransferTo.filter())
+    router.callback_query.register(refuse_non_curator, CaseAction.filter())
+    router.callback_query.register(refuse_non_curator, TransferTo.filter())
 
 
 def register_relay(router: Router) -> None:

@@ -15,6 +15,7 @@ from bot import journeys
 from bot.callbacks import ShowEntry, Vote
 from bot.config import Settings
 from bot.filters import FreeText, PrivateChat
+from bot.handlers.common import stale_button
 from bot.keyboards import (
     curator_offer_keyboard,
     delete_keyboard,
@@ -242,7 +243,7 @@ async def show_entry(
 ) -> None:
     entry = kb.get(callback_data.pk)
     if entry is None or not isinstance(callback.message, Message):
-        await callback.answer(_("This button is out of date."), show_alert=True)
+        await stale_button(callback)
         return
     await callback.answer()
     recorder.count_shown(entry.pk)
@@ -259,7 +260,7 @@ async def vote(
     entry = kb.get(callback_data.pk)
     message = callback.message
     if entry is None or not isinstance(message, Message):
-        await callback.answer(_("This button is out of date."), show_alert=True)
+        await stale_button(callback)
         return
     counted = await record_vote(
         session,

@@ -21,6 +21,7 @@ from aiogram.utils.text_decorations import html_decoration as html
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Event, utcnow
+from bot.db.unit_of_work import after_commit
 from bot.event_ui import (
     DraftAct,
     EventAct,
@@ -36,6 +37,7 @@ from bot.event_ui import (
     kinds_keyboard,
 )
 from bot.filters import CommandText, HasRole, PrivateChat
+from bot.handlers.common import refuse_non_admin, stale_button
 from bot.outreach import schedule_event, tell_followers, tell_kind_subscribers, unschedule_event
 from bot.scheduler import Planner
 from bot.services import events
@@ -200,7 +202,7 @@ async def event_action(
             Reply.ALREADY: _("You have already asked me to remind you about this event."),
         }
     else:
-        await callback.answer(_("This button is out of date."), show_alert=True)
+        await stale_button(callback)
         return
     if reply in (Reply.CANCELLED, Reply.GONE):
         await _stale(callback, reply)
@@ -240,7 +242,7 @@ async def kind_toggle(
             )
         return
     if callback_data.kind not in KINDS:
-        await callback.answer(_("This button is out of date."), show_alert=True)
+        await stale_button(callback)
         return
     now_on = await events.toggle_kind(session, user_id, callback_data.kind)
     await callback.answer(
@@ -373,10 +375,10 @@ async def draft_action(
             )
             return
         event = await events.create_event(session, draft, callback.from_user.id)
-        # Committed first: the jobs read the event from their own sessions.
-        await session.commit()
-        schedule_event(planner, event.id, event.starts_at)
-        tell_kind_subscribers(planner, event.id)
+        # After the commit: the jobs read the event from their own sessions.
+        event_id, starts_at = event.id, event.starts_at
+        after_commit(session, lambda: schedule_event(planner, event_id, starts_at))
+        after_commit(session, lambda: tell_kind_subscribers(planner, event_id))
         await callback.answer(_("Published."))
         with contextlib.suppress(TelegramBadRequest):
             await message.edit_reply_markup(reply_markup=None)
@@ -387,7 +389,7 @@ async def draft_action(
             ).format(id=event.id)
         )
         return
-    await callback.answer(_("This button is out of date."), show_alert=True)
+    await stale_button(callback)
 
 
 def _from_iso(value: str) -> datetime:
@@ -557,9 +559,10 @@ async def event_admin(
         if cancelled is None:
             await _stale(callback, Reply.CANCELLED)
             return
-        await session.commit()  # before the job that tells followers reads it
-        unschedule_event(planner, event.id)
-        tell_followers(planner, event.id, "cancelled")
+        # After the commit: the job that tells followers reads the cancellation.
+        event_id = event.id
+        after_commit(session, lambda: unschedule_event(planner, event_id))
+        after_commit(session, lambda: tell_followers(planner, event_id, "cancelled"))
         await callback.answer(_("Cancelled."))
         with contextlib.suppress(TelegramBadRequest):
             await message.edit_reply_markup(reply_markup=None)
@@ -567,7 +570,7 @@ async def event_admin(
             _("✖️ Event #{id} is cancelled; its followers are being told.").format(id=event.id)
         )
     else:
-        await callback.answer(_("This button is out of date."), show_alert=True)
+        await stale_button(callback)
 
 
 async def edit_input(
@@ -604,9 +607,10 @@ async def edit_input(
         )
         return
     if field == "starts_at":
-        await session.commit()  # before the jobs read the new time
-        schedule_event(planner, event.id, event.starts_at)
-        tell_followers(planner, event.id, "moved")
+        # After the commit: the jobs read the new time.
+        event_id, starts_at = event.id, event.starts_at
+        after_commit(session, lambda: schedule_event(planner, event_id, starts_at))
+        after_commit(session, lambda: tell_followers(planner, event_id, "moved"))
         await message.answer(
             _("✅ Saved. The reminders are moved and everyone following the event is told.")
         )
@@ -614,19 +618,11 @@ async def edit_input(
         await message.answer(_("✅ Saved."))
 
 
-async def refuse(message: Message) -> None:
-    await message.answer(_("This command is for Kelisim admins only."))
-
-
-async def refuse_button(callback: CallbackQuery) -> None:
-    await callback.answer(_("This command is for Kelisim admins only."), show_alert=True)
-
-
 def create_router() -> Router:
     router = Router(name="events")
     router.message.filter(PrivateChat())
     router.message.register(new_event, CommandText(), Command(*ADMIN_COMMANDS), HasRole(ADMIN))
-    router.message.register(refuse, CommandText(), Command(*ADMIN_COMMANDS))
+    router.message.register(refuse_non_admin, CommandText(), Command(*ADMIN_COMMANDS))
     dialog_states = [getattr(EventDialog, f) for f in ORDER] + [
         EventDialog.kind,
         EventDialog.confirm,
@@ -640,8 +636,8 @@ def create_router() -> Router:
     router.callback_query.register(kind_toggle, KindToggle.filter())
     router.callback_query.register(draft_action, DraftAct.filter(), HasRole(ADMIN))
     router.callback_query.register(event_admin, EventAdmin.filter(), HasRole(ADMIN))
-    router.callback_query.register(refuse_button, DraftAct.filter())
-    router.callback_query.register(refuse_button, EventAdmin.filter())
+    router.callback_query.register(refuse_non_admin, DraftAct.filter())
+    router.callback_query.register(refuse_non_admin, EventAdmin.filter())
     return router
 
 

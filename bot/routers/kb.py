@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, Message
 
 from bot.filters import CommandText, HasRole, PrivateChat
+from bot.handlers.common import refuse_non_admin
 from bot.kb_admin_keyboards import ALL_CALLBACKS
 from bot.routers import kb_admin, kb_import, kb_training, kb_unanswered
-from bot.routers.staff import admins_only
 from bot.services.roles import ADMIN
 
 KB_COMMANDS = ("kb", "kb_stats", "kb_export", "kb_import", "unanswered", "kb_retrain")
@@ -33,19 +32,11 @@ def create_router() -> Router:
     return router
 
 
-async def refuse_command(message: Message) -> None:
-    await message.answer(admins_only())
-
-
-async def refuse_button(callback: CallbackQuery) -> None:
-    await callback.answer(admins_only(), show_alert=True)
-
-
 def create_refusal_router() -> Router:
     """What the admin subtree did not take: refused."""
     router = Router(name="kb_refusals")
     router.message.filter(PrivateChat(), CommandText())
-    router.message.register(refuse_command, Command(*KB_COMMANDS))
+    router.message.register(refuse_non_admin, Command(*KB_COMMANDS))
     for factory in ALL_CALLBACKS:
-        router.callback_query.register(refuse_button, factory.filter())
+        router.callback_query.register(refuse_non_admin, factory.filter())
     return router

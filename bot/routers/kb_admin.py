@@ -12,7 +12,6 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, Filter, StateFilter, or_f
@@ -23,6 +22,9 @@ from aiogram.utils.i18n import gettext as _
 from babel.dates import format_datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.clock import ALMATY
+from bot.db.unit_of_work import after_commit
+from bot.handlers.common import out_of_date, stale_button
 from bot.journeys import render_entry
 from bot.kb_admin_keyboards import (
     KbAct,
@@ -66,7 +68,6 @@ from knowledge_base.schema import MAX_ANSWER_LENGTH, FaqItem, is_slug
 # An unfinished dialog is dropped after this many seconds without a message or a button.
 DIALOG_TIMEOUT = 30 * 60
 DATA_KEY = "kb"
-ALMATY = ZoneInfo("Asia/Almaty")
 ADD_STEPS = (
     "category",
     "question_kk",
@@ -271,10 +272,9 @@ async def apply_change(
     kb: KnowledgeBase,
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
-    """Commit now and reload the search index, so students get the change with their next
+    """Reload the search index once the change commits, so students get it with their next
     question (other replicas notice the revision counter)."""
-    await session.commit()
-    await kb.reload(session_factory)
+    after_commit(session, lambda: kb.reload(session_factory))
 
 
 # --- menu, search, browse, view -------------------------------------------------------------------
@@ -361,7 +361,7 @@ async def show_category(
 ) -> None:
     found = await kb_admin.categories(session)
     if callback_data.index >= len(found) or not isinstance(callback.message, Message):
-        await callback.answer(_("This button is out of date."), show_alert=True)
+        await stale_button(callback)
         return
     await callback.answer()
     name = found[callback_data.index][0]
@@ -495,7 +495,7 @@ async def entry_action(
                 else _("🚫 Unpublished: students no longer get this answer.")
             )
         else:
-            await callback.answer(_("This button is out of date."), show_alert=True)
+            await stale_button(callback)
             return
     except EntryChanged as error:
         await callback.answer()
@@ -617,7 +617,7 @@ def parse_field(field: str, text: str) -> tuple[Any, str | None]:
                 "Links must start with http:// or https://, one per line, at most {count}."
             ).format(count=MAX_LINKS)
         return links, None
-    return None, _("This button is out of date.")
+    return None, out_of_date()
 
 
 def _is_web_url(text: str) -> bool:
@@ -799,7 +799,7 @@ async def add_pick_category(
     data = await dialog(state)
     names = data.get("categories") or []
     if data.get("step") != "category" or callback_data.index >= len(names):
-        await callback.answer(_("This button is out of date."), show_alert=True)
+        await stale_button(callback)
         return
     await callback.answer()
     if isinstance(callback.message, Message):
@@ -866,7 +866,7 @@ async def add_dialog_button(
         await callback.answer()
         await save_edit(message, state, session, kb, session_factory, data, callback, language)
         return
-    await callback.answer(_("This button is out of date."), show_alert=True)
+    await stale_button(callback)
 
 
 # --- the edit dialog ---------------------------------------------------------------------------------

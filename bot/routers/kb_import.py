@@ -14,6 +14,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.handlers.common import stale_button
 from bot.kb_admin_keyboards import KbImport, KbNav, import_keyboard
 from bot.routers.kb_admin import KbStates, apply_change, dialog, end_dialog, set_dialog
 from bot.services import kb_admin
@@ -143,7 +144,7 @@ async def confirm_import(
     message = callback.message
     data = await dialog(state)
     if await state.get_state() != KbStates.import_confirm.state or not isinstance(message, Message):
-        await callback.answer(_("This button is out of date."), show_alert=True)
+        await stale_button(callback)
         return
     await callback.answer()
     await end_dialog(state)

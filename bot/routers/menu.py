@@ -13,6 +13,7 @@ from bot import journeys
 from bot.callbacks import MenuItem
 from bot.config import Settings
 from bot.filters import CommandText, PrivateChat
+from bot.handlers.common import stale_button
 from bot.keyboards import language_keyboard, menu_keyboard, privacy_keyboard
 from bot.routers.privacy import ask_delete_confirmation, privacy_text
 from bot.services.knowledge import KnowledgeBase
@@ -66,7 +67,7 @@ async def menu_item(
 ) -> None:
     message = callback.message
     if not isinstance(message, Message) or callback_data.item not in MENU_ITEMS:
-        await callback.answer(_("This button is out of date."), show_alert=True)
+        await stale_button(callback)
         return
     await callback.answer()
     match callback_data.item:

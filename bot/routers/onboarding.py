@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import ConsentChoice, LanguageChoice
 from bot.filters import CommandText, PrivateChat
+from bot.handlers.common import stale_button
 from bot.keyboards import consent_keyboard, language_keyboard, menu_keyboard
 from bot.middlewares.locale import PENDING_LANGUAGE_KEY
 from bot.services.users import Profile, ProfileCache, give_consent, set_language
@@ -60,7 +61,7 @@ async def language_chosen(
 ) -> None:
     code = callback_data.code
     if code not in ("kk", "ru") or callback.message is None:
-        await callback.answer(_("This button is out of date."), show_alert=True)
+        await stale_button(callback)
         return
     if profile is not None:
         await set_language(session, profile.id, code)
@@ -87,7 +88,7 @@ async def consent_chosen(
     profiles: ProfileCache,
 ) -> None:
     if callback.message is None:
-        await callback.answer(_("This button is out of date."), show_alert=True)
+        await stale_button(callback)
         return
     await callback.answer()
     if not callback_data.accept:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import DeleteData
 from bot.config import Settings
+from bot.db.unit_of_work import after_commit
 from bot.filters import CommandText, PrivateChat
 from bot.keyboards import delete_keyboard, privacy_keyboard
 from bot.scheduler import Planner
@@ -83,10 +84,9 @@ async def delete_chosen(
     user_id = callback.from_user.id
     await recorder.forget_user(user_id)
     # Consultations are anonymised and their scheduled nudges and surveys cancelled.
-    for case in await consultations.anonymise_student(session, user_id):
-        planner.cancel_consultation(case)
-    for survey in await surveys.cancel_for_student(session, user_id):
-        planner.cancel_survey(survey)
+    cases_gone = await consultations.anonymise_student(session, user_id)
+    surveys_gone = await surveys.cancel_for_student(session, user_id)
+    after_commit(session, lambda: _cancel_jobs(planner, cases_gone, surveys_gone))
     cases.discard(user_id)
     await delete_user_data(session, user_id)
     profiles.forget(user_id)
@@ -99,6 +99,13 @@ async def delete_chosen(
                 "Done: all your data has been deleted. If you write again, I will ask for consent first."
             )
         )
+
+
+def _cancel_jobs(planner: Planner, cases: list[int], survey_ids: list[int]) -> None:
+    for case in cases:
+        planner.cancel_consultation(case)
+    for survey in survey_ids:
+        planner.cancel_survey(survey)
 
 
 def create_router() -> Router:

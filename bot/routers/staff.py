@@ -12,7 +12,9 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.unit_of_work import after_commit
 from bot.filters import CommandText, HasRole, PrivateChat
+from bot.handlers.common import refuse_non_admin
 from bot.services.roles import ADMIN, CURATOR, RoleDirectory
 
 log = logging.getLogger(__name__)
@@ -22,10 +24,6 @@ STAFF_COMMANDS = ("staff", "add_curator", "remove_curator", "add_admin", "remove
 
 def role_name(role: str) -> str:
     return _("admin") if role == ADMIN else _("curator")
-
-
-def admins_only() -> str:
-    return _("This command is for Kelisim admins only.")
 
 
 async def show_staff(message: Message, roles: RoleDirectory) -> None:
@@ -41,8 +39,12 @@ async def show_staff(message: Message, roles: RoleDirectory) -> None:
 
 
 def _target(command: CommandObject) -> int | None:
+    """A Telegram user id: ASCII digits within the store's 64-bit range, else None."""
     arg = (command.args or "").strip()
-    return int(arg) if arg.lstrip("-").isdigit() and not arg.startswith("-") else None
+    if not arg.isascii() or not arg.isdigit() or len(arg) > 19:
+        return None
+    value = int(arg)
+    return value if 0 < value < 2**63 else None
 
 
 async def change_role(
@@ -66,7 +68,7 @@ async def change_role(
             await message.answer(
                 _("Done: {user_id} is now a {role}.").format(user_id=user_id, role=role_name(role))
             )
-            await _notify(bot, user_id, role)
+            after_commit(session, lambda: _notify(bot, user_id, role))
         else:
             await message.answer(
                 _("{user_id} is already a {role}.").format(user_id=user_id, role=role_name(role))
@@ -105,15 +107,11 @@ async def _notify(bot: Bot, user_id: int, role: str) -> None:
         log.info("could not tell %s about the new role: %s", user_id, exc)
 
 
-async def refuse(message: Message) -> None:
-    await message.answer(admins_only())
-
-
 def create_router() -> Router:
     router = Router(name="staff")
     # Only commands reach these handlers: one cheap check instead of one per command.
     router.message.filter(PrivateChat(), CommandText())
     router.message.register(show_staff, Command("staff"), HasRole(ADMIN))
     router.message.register(change_role, Command(*STAFF_COMMANDS[1:]), HasRole(ADMIN))
-    router.message.register(refuse, Command(*STAFF_COMMANDS))
+    router.message.register(refuse_non_admin, Command(*STAFF_COMMANDS))
     return router

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.consultation_texts import area_label, duration_text
 from bot.db.models import utcnow
 from bot.filters import HasRole
+from bot.handlers.common import refuse_non_admin
 from bot.handlers.learning_stats import send_learning_stats
-from bot.routers.staff import admins_only
 from bot.services.reports import Report, build_report
 from bot.services.roles import ADMIN
 
@@ -94,11 +94,7 @@ async def show_stats(
     await send_learning_stats(message, session, days)
 
 
-async def refuse(message: Message) -> None:
-    await message.answer(admins_only())
-
-
 def register(router: Router) -> None:
     """/stats for admins, a refusal for everyone else (the router filters private chats)."""
     router.message.register(show_stats, Command("stats"), HasRole(ADMIN))
-    router.message.register(refuse, Command("stats"))
+    router.message.register(refuse_non_admin, Command("stats"))

@@ -8,17 +8,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import ALMATY, aware
 from bot.db.models import Event, EventKindSubscription, EventReminder, EventRsvp, User, utcnow
 from bot.services.notifications import Recipient, reachable_users
 from nlu.normalize import tokenize
 
-ALMATY = ZoneInfo("Asia/Almaty")
 KINDS = ("culture_day", "excursion", "club_meeting", "webinar", "other")
 PUBLISHED = "published"
 CANCELLED = "cancelled"
@@ -42,11 +41,6 @@ class EventTimeError(ValueError):
     def __init__(self, problem: TimeProblem) -> None:
         super().__init__(problem.value)
         self.problem = problem
-
-
-def aware(value: datetime) -> datetime:
-    """SQLite returns naive datetimes; they are UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def parse_local_time(text: str, now: datetime | None = None) -> datetime:

@@ -9,15 +9,13 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import ALMATY, aware
 from bot.db.models import Consultation, ConsultationEvent, QuestionLog
-from bot.services.consultations import EventKind, aware
-
-ALMATY = ZoneInfo("Asia/Almaty")
+from bot.services.consultations import EventKind
 
 
 @dataclass(frozen=True, slots=True)

@@ -108,6 +108,14 @@ async def give_consent(
     return Profile(user.id, user.language, user.consent_version)
 
 
+async def person_language(session: AsyncSession, user_id: int, default: str) -> str:
+    """A curator's or student's language: their stored choice, else the bot's default."""
+    if user_id < 0:
+        return default
+    user = await session.get(User, user_id)
+    return user.language if user is not None else default
+
+
 async def set_language(session: AsyncSession, user_id: int, language: str) -> bool:
     """Change a stored user's language; False when the user is not stored."""
     result = await session.execute(update(User).where(User.id == user_id).values(language=language))

@@ -93,6 +93,21 @@ class ChatDriver:
         """Send a photo, optionally with a caption."""
         return await self._send_message(photo=builders.photo(self._counter()), caption=caption)
 
+    async def send_album(self, count: int, caption: str | None = None) -> list[Message]:
+        """Send `count` photos as one album: Telegram delivers them as separate updates that
+        share a media_group_id, the caption on the first."""
+        group = f"album-{self._counter()}"
+        sent = []
+        for index in range(count):
+            sent.append(
+                await self._send_message(
+                    photo=builders.photo(self._counter()),
+                    caption=caption if index == 0 else None,
+                    media_group_id=group,
+                )
+            )
+        return sent
+
     async def send_voice(self, duration: int = 3) -> Message:
         """Send a voice note."""
         return await self._send_message(voice=builders.voice(self._counter(), duration))

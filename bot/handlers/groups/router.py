@@ -16,9 +16,9 @@ from aiogram.utils.text_decorations import html_decoration as html
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.filters import CommandText, HasRole, PrivateChat
+from bot.handlers.common import admins_only
 from bot.handlers.groups import ui
 from bot.handlers.quiz.ui import needs_consent_text
-from bot.routers.staff import admins_only
 from bot.services import groups
 from bot.services.roles import ADMIN
 from bot.services.users import Profile

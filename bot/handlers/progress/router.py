@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.filters import CommandText, HasRole, PrivateChat
+from bot.handlers.common import refuse_non_curator
 from bot.handlers.progress import ui
 from bot.handlers.quiz.ui import needs_consent_text
 from bot.learning_ui import render_material
@@ -142,14 +143,6 @@ async def attendance_button(
     await message.answer(text, reply_markup=markup)
 
 
-async def curators_only(event: Message | CallbackQuery) -> None:
-    text = _("This is for curators and admins only.")
-    if isinstance(event, CallbackQuery):
-        await event.answer(text, show_alert=True)
-    else:
-        await event.answer(text)
-
-
 def create_router() -> Router:
     router = Router(name="progress")
     router.message.register(progress_command, PrivateChat(), CommandText(), Command("progress"))
@@ -161,7 +154,9 @@ def create_router() -> Router:
     staff.message.register(attendance_command, CommandText(), Command("attendance"))
     staff.callback_query.register(attendance_button, ui.AttendanceAct.filter())
     refusals = Router(name="attendance_refusals")
-    refusals.message.register(curators_only, PrivateChat(), CommandText(), Command("attendance"))
-    refusals.callback_query.register(curators_only, ui.AttendanceAct.filter())
+    refusals.message.register(
+        refuse_non_curator, PrivateChat(), CommandText(), Command("attendance")
+    )
+    refusals.callback_query.register(refuse_non_curator, ui.AttendanceAct.filter())
     router.include_routers(staff, refusals)
     return router

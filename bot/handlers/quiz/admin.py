@@ -25,8 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.quiz_models import Quiz
 from bot.filters import CommandText, HasRole, PrivateChat
+from bot.handlers.common import admins_only
 from bot.handlers.quiz.ui import LETTERS
-from bot.routers.staff import admins_only
 from bot.services import learning, quizzes
 from bot.services.knowledge import KnowledgeBase
 from bot.services.roles import ADMIN

@@ -1,0 +1,47 @@
+"""Answers every journey gives the same way: who may use a command, and a button that no
+longer fits what it was pressed on."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+
+def admins_only() -> str:
+    return _("This command is for Kelisim admins only.")
+
+
+def curators_only() -> str:
+    return _("This is for Kelisim curators only.")
+
+
+def out_of_date() -> str:
+    return _("This button is out of date.")
+
+
+async def answer(event: Message | CallbackQuery, text: str) -> None:
+    """A message gets a reply; a button press gets an alert (a toast is easily missed)."""
+    if isinstance(event, CallbackQuery):
+        await event.answer(text, show_alert=True)
+    else:
+        await event.answer(text)
+
+
+def refusal(reason: Callable[[], str]) -> Callable[[Message | CallbackQuery], Awaitable[None]]:
+    """A handler that refuses a command or a button with `reason()`, in the user's language."""
+
+    async def refuse(event: Message | CallbackQuery) -> None:
+        await answer(event, reason())
+
+    return refuse
+
+
+refuse_non_admin = refusal(admins_only)
+refuse_non_curator = refusal(curators_only)
+
+
+async def stale_button(callback: CallbackQuery) -> None:
+    """A button whose object is gone or changed: say so instead of doing something else."""
+    await callback.answer(out_of_date(), show_alert=True)
