@@ -28,8 +28,24 @@ from bot.services.users import person_language
 log = logging.getLogger(__name__)
 
 
+# An edit is relayed as a new message under this mark; both languages, since the reader may
+# speak either.
+EDITED_MARK = "✏️ өңделді / изменено:"
+
+
 def message_content(message: Message) -> tuple[str, str | None, str | None] | None:
-    """(kind, text, file id) of what can be passed to a curator; None for anything else."""
+    """(kind, text, file id) of what can be passed on; None for anything else.
+
+    An edited message comes back marked as an edit, so the reader sees what changed.
+    """
+    content = _plain_content(message)
+    if content is None or message.edit_date is None:
+        return content
+    kind, text, file_id = content
+    return kind, f"{EDITED_MARK} {text}" if text else EDITED_MARK, file_id
+
+
+def _plain_content(message: Message) -> tuple[str, str | None, str | None] | None:
     if message.text is not None:
         return "text", message.text, None
     if message.photo:

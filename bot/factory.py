@@ -14,13 +14,13 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.storage.base import BaseStorage
-from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import ErrorEvent, Update
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.db.engine import create_engine, create_session_factory
+from bot.db.fsm import FsmFlushMiddleware, StoreStorage
 from bot.handlers.groups import router as groups
 from bot.handlers.progress import router as progress
 from bot.handlers.quiz import router as quiz
@@ -37,6 +37,7 @@ from bot.routers import (
     dialogue,
     fallback,
     kb,
+    membership,
     menu,
     onboarding,
     outreach,
@@ -132,6 +133,7 @@ def create_routers() -> list[Router]:
         groups.create_router(),
         dialogue.create_router(),
         fallback.create_router(),
+        membership.create_router(),
     ]
 
 
@@ -151,7 +153,7 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
 
 def create_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatcher:
     dp = Dispatcher(
-        storage=storage or MemoryStorage(),
+        storage=storage or StoreStorage(app.session_factory),
         settings=app.settings,
         nlu=app.nlu,
         kb=app.kb,
@@ -171,7 +173,7 @@ def create_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatche
         cases=app.cases,
     )
     roles = RolesMiddleware(app.roles)
-    for observer in (dp.message, dp.callback_query):
+    for observer in (dp.message, dp.edited_message, dp.callback_query):
         observer.outer_middleware(DbSessionMiddleware(app.session_factory))
         observer.outer_middleware(locale)
         observer.outer_middleware(throttling)
@@ -179,6 +181,8 @@ def create_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatche
     dp.callback_query.outer_middleware(CallbackGuardMiddleware())
     # One chat's updates in arrival order, so relayed messages keep their order.
     dp.update.outer_middleware(ChatOrderMiddleware())
+    if isinstance(dp.storage, StoreStorage):
+        dp.update.outer_middleware(FsmFlushMiddleware(dp.storage))
     dp.include_routers(*create_routers())
     dp.errors.register(_make_error_handler(app))
     return dp

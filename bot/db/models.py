@@ -176,6 +176,8 @@ class Consultation(Base):
     """
 
     __tablename__ = "consultations"
+    # Case numbers are shown to people and put in buttons: never hand one out twice.
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     student_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
@@ -197,6 +199,22 @@ class Consultation(Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Since when the student has been waiting for the assigned curator's reply (None: not).
     awaiting_reply_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class FsmState(Base):
+    """Where a person is in a dialog (a half-filled form, the case a curator is answering).
+
+    Kept in the store so a restart changes nothing a person is in the middle of. `user_id` is
+    there so deleting a student's data deletes their half-written drafts too.
+    """
+
+    __tablename__ = "fsm_states"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    state: Mapped[str | None] = mapped_column(String(160))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class ConsultationEvent(Base):

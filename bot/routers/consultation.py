@@ -794,6 +794,7 @@ def create_router() -> Router:
     gate: each router costs every update a traversal, and this one sits on the FAQ path."""
     router = Router(name="consultation")
     router.message.filter(PrivateChat(), ConsultationTraffic())
+    router.edited_message.filter(PrivateChat(), ConsultationTraffic())
     stats.register(router)
     curator.register_commands(router)
     router.callback_query.register(consent_chosen, ConsultConsent.filter())
@@ -810,5 +811,7 @@ def create_router() -> Router:
     )
     router.message.register(survey_comment, StateFilter(SurveyForm.comment))
     router.message.register(relay_from_student, InOpenConsultation())
+    # An edit in an open consultation reaches the other side as "✏️ edited: ...".
+    router.edited_message.register(relay_from_student, InOpenConsultation())
     curator.register_relay(router)
     return router

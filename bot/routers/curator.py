@@ -620,3 +620,4 @@ def register_commands(router: Router) -> None:
 def register_relay(router: Router) -> None:
     """A curator's message to the student they are working with; registered last."""
     router.message.register(relay_from_curator, HasRole(CURATOR), CuratorTarget())
+    router.edited_message.register(relay_from_curator, HasRole(CURATOR), CuratorTarget())

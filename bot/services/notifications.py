@@ -85,6 +85,11 @@ async def mark_blocked(session: AsyncSession, user_id: int) -> None:
     await session.execute(update(User).where(User.id == user_id).values(blocked_bot=True))
 
 
+async def mark_returned(session: AsyncSession, user_id: int) -> None:
+    """The student unblocked the bot: reminders and announcements reach them again."""
+    await session.execute(update(User).where(User.id == user_id).values(blocked_bot=False))
+
+
 async def forget_user(session: AsyncSession, user_id: int) -> None:
     """Delete the student's preferences and their place in announcements' delivery lists."""
     from bot.db.models import AnnouncementDelivery

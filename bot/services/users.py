@@ -10,7 +10,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import CONSENT_VERSION
-from bot.db.models import FaqFeedback, QuestionLog, User, utcnow
+from bot.db.models import FaqFeedback, FsmState, QuestionLog, User, utcnow
 from bot.services.notifications import CONSENT_WITHDRAWN
 
 # last_seen_at is written at most this often per user, to keep writes off the hot path.
@@ -144,6 +144,7 @@ async def delete_user_data(session: AsyncSession, user_id: int) -> bool:
     await forget_groups(session, user_id)
     await session.execute(delete(QuestionLog).where(QuestionLog.user_id == user_id))
     await session.execute(delete(FaqFeedback).where(FaqFeedback.user_id == user_id))
+    await session.execute(delete(FsmState).where(FsmState.user_id == user_id))
     await session.execute(delete(User).where(User.id == user_id))
     await session.flush()
     return existed

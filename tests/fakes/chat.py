@@ -27,6 +27,9 @@ from aiogram.methods import (
     TelegramMethod,
 )
 from aiogram.types import (
+    ChatMemberBanned,
+    ChatMemberMember,
+    ChatMemberUpdated,
     Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
@@ -107,6 +110,34 @@ class ChatDriver:
                 )
             )
         return sent
+
+    async def edit(self, message: Message, text: str) -> Message:
+        """Edit one of this user's messages: Telegram sends an edited_message update."""
+        edited = message.model_copy(
+            update={"text": text, "entities": builders.command_entities(text), "edit_date": 1}
+        )
+        self.session.remember(edited)
+        self.mark_read()
+        update = Update(update_id=self.session.next_update_id(), edited_message=edited)
+        await self.dispatcher.feed_update(self.bot, update, **self.feed_kwargs)
+        return edited
+
+    async def set_blocked(self, blocked: bool) -> None:
+        """Block (or unblock) the bot in the private chat: a my_chat_member update."""
+        bot_user = builders.make_user(self.bot.id, "Kelisim", language_code=None)
+        member = ChatMemberMember(user=bot_user)
+        banned = ChatMemberBanned(user=bot_user, until_date=0)
+        old, new = (member, banned) if blocked else (banned, member)
+        event = ChatMemberUpdated(
+            chat=builders.make_chat(self.chat_id, self.user),
+            from_user=self.user,
+            date=builders.now(),
+            old_chat_member=old,
+            new_chat_member=new,
+        )
+        self.mark_read()
+        update = Update(update_id=self.session.next_update_id(), my_chat_member=event)
+        await self.dispatcher.feed_update(self.bot, update, **self.feed_kwargs)
 
     async def send_voice(self, duration: int = 3) -> Message:
         """Send a voice note."""
