@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import gc
 import random
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -23,7 +24,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from knowledge_base import morphology
 from knowledge_base import search as search_module
+from knowledge_base.lexicon import Lexicon, default_lexicon
 from knowledge_base.loader import load_paths
 from knowledge_base.schema import LANGUAGES, FaqItem
 from knowledge_base.search import FaqIndex
@@ -140,23 +143,58 @@ def queries(items: Sequence[FaqItem], count: int, seed: int = 11) -> list[str]:
     return out
 
 
-def measure(real: Sequence[FaqItem], size: int, query_count: int) -> dict[str, float]:
+def _clear_caches() -> None:
+    search_module._chunk_words.cache_clear()
+    morphology.word_key.cache_clear()
+    morphology.russian_lemma.cache_clear()
+
+
+def startup_cost() -> dict[str, float]:
+    """Seconds a fresh process spends loading the lemmatiser and the lexicon, and their memory."""
+    code = (
+        "import time, tracemalloc\n"
+        "t = time.perf_counter()\n"
+        "from knowledge_base import morphology\n"
+        "morphology._analyzer()\n"
+        "a = time.perf_counter()\n"
+        "from knowledge_base.lexicon import default_lexicon\n"
+        "default_lexicon()\n"
+        "b = time.perf_counter()\n"
+        "tracemalloc.start()\n"
+        "morphology._analyzer.cache_clear(); morphology._analyzer()\n"
+        "m = tracemalloc.get_traced_memory()[0]\n"
+        "print(a - t, b - a, m)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    return {
+        "lemmatiser_s": float(out[0]),
+        "lexicon_s": float(out[1]),
+        "lemmatiser_mb": float(out[2]) / 2**20,
+    }
+
+
+def measure(
+    real: Sequence[FaqItem], size: int, query_count: int, lexicon: Lexicon | None = None
+) -> dict[str, float]:
     """Build an index of ``size`` entries and time ``query_count`` searches on it."""
     items = synthetic_items(real, size)
     texts = queries(items, query_count)
+    lexicon = default_lexicon() if lexicon is None else lexicon
 
     # Build time without tracemalloc (it slows allocation several-fold), then memory with it;
     # the word cache is emptied each time so both builds pay for tokenising.
-    search_module._chunk_words.cache_clear()
+    _clear_caches()
     gc.collect()
     started = time.perf_counter()
-    index = FaqIndex(items)
+    index = FaqIndex(items, lexicon=lexicon)
     build = time.perf_counter() - started
     del index
-    search_module._chunk_words.cache_clear()
+    _clear_caches()
     gc.collect()
     tracemalloc.start()
-    index = FaqIndex(items)
+    index = FaqIndex(items, lexicon=lexicon)
     memory = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
 
@@ -194,21 +232,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DATA_DIR, help="knowledge base to derive from")
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
     parser.add_argument("--queries", type=int, default=2000, help="searches per size")
+    parser.add_argument(
+        "--no-lexicon", action="store_true", help="index without the lexicon, for comparison"
+    )
     args = parser.parse_args(argv)
+    lexicon = Lexicon.empty() if args.no_lexicon else default_lexicon()
 
     loaded = load_paths([args.data])
     if not loaded.items:
         print(f"no entries in {args.data}: {loaded.problems}", file=sys.stderr)
         return 1
     real = [item for item in loaded.items if item.published]
-    print(f"Derived from {len(real)} real entries; {args.queries} searches per size.\n")
+    cost = startup_cost()
+    print(
+        f"Start-up in a fresh process: lemmatiser (pymorphy3 + dictionaries) "
+        f"{cost['lemmatiser_s']:.2f} s and {cost['lemmatiser_mb']:.1f} MB, lexicon "
+        f"({len(lexicon)} word keys) {cost['lexicon_s']:.2f} s.\n"
+    )
+    print(
+        f"Derived from {len(real)} real entries; {args.queries} searches per size; "
+        f"lexicon {'off' if args.no_lexicon else 'on'}.\n"
+    )
     print(
         "| entries | build | memory (tracemalloc) | search p50 | search p99 "
         "| search p99, CPU time | with a match |"
     )
     print("|---:|---:|---:|---:|---:|---:|---:|")
     for size in args.sizes:
-        row = measure(real, size, args.queries)
+        row = measure(real, size, args.queries, lexicon)
         print(
             f"| {row['entries']:,.0f} | {row['build_s']:.2f} s | {row['memory_mb']:.1f} MB "
             f"| {row['p50_ms']:.3f} ms | {row['p99_ms']:.3f} ms | {row['cpu_p99_ms']:.3f} ms "

@@ -149,6 +149,7 @@ def cmd_kb_search(args: argparse.Namespace) -> int:
                 "id": best.id if best else None,
                 "score": round(best.score, 4) if best else 0.0,
                 "confident": bool(result.confident and best is not None),
+                "alternatives": [] if result.confident else result.alternatives,
             }
             if as_json:
                 print(json.dumps(row, ensure_ascii=False), flush=True)
@@ -162,6 +163,28 @@ def cmd_kb_search(args: argparse.Namespace) -> int:
         return 0
 
     return int(asyncio.run(_with_store(_search)))
+
+
+def cmd_kb_review(args: argparse.Namespace) -> int:
+    """Entries to check again; exit 1 when any is past its review date (for cron)."""
+    from bot.services import kb_review
+
+    async def _review(app: Any) -> Any:
+        async with app.session_factory() as session:
+            return await kb_review.review_list(session, kb_review.today())
+
+    entries = asyncio.run(_with_store(_review))
+    rows = [kb_review.review_row(entry) for entry in entries]
+    overdue = sum(1 for row in rows if row["overdue"])
+    if args.json:
+        print(json.dumps({"overdue": overdue, "entries": rows}, ensure_ascii=False, indent=2))
+    else:
+        for row in rows:
+            due = row["due"] or "never reviewed"
+            reasons = ", ".join(str(reason) for reason in row["reasons"])  # type: ignore[attr-defined]
+            print(f"{row['id']}\t{due}\t{reasons}")
+        print(f"{len(rows)} entries to check, {overdue} overdue")
+    return 1 if overdue else 0
 
 
 # --- nlu ----------------------------------------------------------------------------------------
@@ -198,20 +221,27 @@ def cmd_nlu_export_faq(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from datetime import timedelta
+    from pathlib import Path
 
     from bot.db.models import utcnow
     from bot.services.learning_report import build_learning_report, render_learning_plain
     from bot.services.reports import build_report, render_plain
 
+    want_charts = bool(args.charts or args.html)
+
     async def _report(app: Any) -> Any:
         since = utcnow() - timedelta(days=args.days) if args.days else None
         async with app.session_factory() as session:
-            return (
-                await build_report(session, since=since),
-                await build_learning_report(session, since=since),
-            )
+            report = await build_report(session, since=since)
+            learning = await build_learning_report(session, since=since)
+            if not want_charts:
+                return report, learning, []
+            from bot.charts.album import draw_report_charts
 
-    report, learning = asyncio.run(_with_store(_report, seed=False))
+            with app.i18n.context(), app.i18n.use_locale(args.lang):
+                return report, learning, await draw_report_charts(session, since=since)
+
+    report, learning, charts = asyncio.run(_with_store(_report, seed=False))
     if args.json:
         print(
             json.dumps(
@@ -221,6 +251,23 @@ def cmd_report(args: argparse.Namespace) -> int:
     else:
         print(render_plain(report))
         print(render_learning_plain(learning))
+    if args.charts:
+        folder = Path(args.charts)
+        folder.mkdir(parents=True, exist_ok=True)
+        for chart in charts:
+            (folder / f"{chart.name}.png").write_bytes(chart.png)
+            print(f"wrote {folder / f'{chart.name}.png'}", file=sys.stderr)
+        if not charts:
+            print("no charts: nothing recorded in this period", file=sys.stderr)
+    if args.html:
+        from bot.charts.html import render_html
+
+        period = f"last {args.days} days" if args.days else "all time"
+        page = render_html(
+            f"Kelisim report, {period}", render_plain(report), charts, language=args.lang
+        )
+        Path(args.html).write_text(page, encoding="utf-8")
+        print(f"wrote {args.html}", file=sys.stderr)
     return 0
 
 
@@ -326,11 +373,24 @@ def build_parser() -> argparse.ArgumentParser:
     p = kb.add_parser("export", help="write the store's FAQ as YAML")
     p.add_argument("path", metavar="PATH")
     p.set_defaults(func=cmd_kb_export)
+    from bot.lexicon_cli import register as register_lexicon
+
+    register_lexicon(kb)
+    p = kb.add_parser(
+        "review", help="entries due for review (exit 1 when any is overdue: for cron)"
+    )
+    p.add_argument("--json", action="store_true", help="one JSON document")
+    p.set_defaults(func=cmd_kb_review)
     p = kb.add_parser("search", help="what the bot would answer for TEXT ('-': one text per line)")
     p.add_argument("text", metavar="TEXT")
     p.add_argument("--lang", choices=("kk", "ru"), default=None)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_kb_search)
+    from bot.kb_tools_cli import register as register_kb_tools
+    from bot.kb_tools_cli import register_ask
+
+    register_kb_tools(kb)
+    register_ask(commands)
 
     learn = commands.add_parser("learn", help="learning materials shown by /learn").add_subparsers(
         dest="learn_command", required=True, metavar="COMMAND"
@@ -356,6 +416,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--days", type=int, default=None, help="only the last N days (default: all)")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument(
+        "--charts", metavar="DIR", default=None, help="also write the charts as PNG files into DIR"
+    )
+    p.add_argument(
+        "--html",
+        metavar="FILE",
+        default=None,
+        help="also write one self-contained HTML report (charts inline) to FILE",
+    )
+    p.add_argument(
+        "--lang",
+        choices=("en", "kk", "ru"),
+        default="en",
+        help="language of the charts' titles and labels (default en)",
+    )
     p.set_defaults(func=cmd_report)
 
     from nlu.cli import register as register_nlu

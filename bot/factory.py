@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.fsm import FsmFlushMiddleware, StoreStorage
 from bot.handlers.groups import router as groups
+from bot.handlers.kb_review.notices import schedule_review_reminder
 from bot.handlers.progress import router as progress
 from bot.handlers.quiz import router as quiz
 from bot.i18n import create_i18n
@@ -94,6 +95,7 @@ class App:
         )
         # Announcements a stop interrupted continue.
         resume_outreach(self.planner)
+        schedule_review_reminder(self.planner)
 
     async def aclose(self) -> None:
         if self.planner is not None:

@@ -16,38 +16,99 @@ Words are compared loosely, because Kazakh stacks suffixes and Russian inflects:
 An entry's score is how much of the question it explains (query words weighted by rarity,
 matched by the entry's question or one paraphrase, and weakly by its answer) times a small
 reward for covering that paraphrase well. Stop words of both languages (in every spelling)
-are dropped first, so "как", "қалай" or "qalay" never make a match. Scores lie in 0..1; the thresholds below were
-calibrated on the real knowledge base (see ``tests/test_kb_search.py``).
+are dropped first, so "как", "қалай" or "qalay" never make a match. Scores lie in 0..1;
+where a score becomes an answer is decided by :class:`Thresholds`, fitted on the project's
+labelled queries by ``kelisim kb calibrate``.
+
+Words also meet through their morphology (:mod:`knowledge_base.morphology`: Russian lemmas,
+Kazakh stems) and through the bilingual lexicon (:mod:`knowledge_base.lexicon`): a query word
+stands for every indexed word with the same key, and for every word of its concept group.
 """
 
 from __future__ import annotations
 
 import heapq
+import json
 import math
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
 from functools import lru_cache
+from pathlib import Path
 
+from knowledge_base.lexicon import Lexicon, default_lexicon
+from knowledge_base.morphology import word_key
 from knowledge_base.schema import LANGUAGES, FaqItem
+from knowledge_base.stopwords import STOP_WORDS as _STOP_WORDS
 from nlu.normalize import tokenize
 
-__all__ = ["CONFIDENT_MARGIN", "CONFIDENT_SCORE", "MIN_SCORE", "FaqIndex", "Match", "SearchResult"]
+__all__ = [
+    "THRESHOLDS_PATH",
+    "FaqIndex",
+    "Match",
+    "SearchResult",
+    "Thresholds",
+    "calibrated_thresholds",
+]
 
-# Below this nothing is worth showing, not even as "did you mean".
-MIN_SCORE = 0.25
-# The best match is answered outright only when it is this strong ...
-CONFIDENT_SCORE = 0.55
-# ... and this far ahead of the runner-up.
-CONFIDENT_MARGIN = 0.08
-# "Did you mean" choices must be at least this fraction of the best score.
-_RELATIVE_TO_BEST = 0.6
+THRESHOLDS_PATH = Path(__file__).with_name("thresholds.json")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Where a score becomes an answer, a "did you mean" choice or nothing.
+
+    Fitted on the project's labelled tuning queries by ``kelisim kb calibrate`` and stored in
+    ``knowledge_base/thresholds.json``; never set by hand.
+    """
+
+    # Below this nothing is worth showing, not even as "did you mean".
+    min_score: float = 0.25
+    # The best match is answered outright only when it is this strong ...
+    confident_score: float = 0.55
+    # ... and this far ahead of the runner-up.
+    confident_margin: float = 0.08
+    # "Did you mean" choices must be at least this fraction of the best score.
+    relative_to_best: float = 0.6
+
+    @classmethod
+    def load(cls, path: Path = THRESHOLDS_PATH) -> Thresholds:
+        """The thresholds stored at ``path``; the defaults when there is no file."""
+        if not path.exists():
+            return cls()
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(**{f.name: float(data[f.name]) for f in fields(cls) if f.name in data})
+
+    def as_dict(self) -> dict[str, float]:
+        """The thresholds as plain numbers, the shape of the JSON file."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def apply(self, ranked: Sequence[Match], limit: int = 3) -> SearchResult:
+        """The answer, the choices or nothing, from raw matches ranked best first."""
+        if not ranked:
+            return SearchResult([], False)
+        best = ranked[0].score
+        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+        confident = best >= self.confident_score and best - runner_up >= self.confident_margin
+        matches = [
+            match
+            for match in ranked[:limit]
+            if match.score >= self.min_score and match.score >= best * self.relative_to_best
+        ]
+        return SearchResult(matches, confident and bool(matches))
+
+
+@lru_cache(maxsize=1)
+def calibrated_thresholds() -> Thresholds:
+    """The thresholds shipped with the project (``knowledge_base/thresholds.json``)."""
+    return Thresholds.load()
+
 
 # A query word found only in an entry's answer counts this much of a question match.
-_ANSWER_WEIGHT = 0.4
+_ANSWER_WEIGHT = 0.25
 # A query word the knowledge base has never seen weighs this much of the rarest known word:
 # enough that off-topic words pull a score down, not so much that one filler word sinks it.
-_UNKNOWN_WEIGHT = 0.7
+_UNKNOWN_WEIGHT = 0.85
 _MIN_WORD_SIMILARITY = 0.5
 _STEM = 6  # letters of a word's beginning that the typo index looks at
 _TYPO_MIN_LENGTH = 5
@@ -56,13 +117,21 @@ _TYPO_OTHER_ENDING = 0.6
 _DF_KEY = 5  # words sharing this many first letters count as one word for rarity
 # Share of a score kept when a paraphrase's own words are not covered at all: covering them
 # adds the rest, so a question matching a whole paraphrase beats one matching a few words of it.
-_NO_COVERAGE = 0.6
+_NO_COVERAGE = 0.4
 _MAX_SCORED = 40  # candidates scored exactly per search
 _MAX_QUERY_CHARS = 1000
 _MAX_QUERY_WORDS = 40
 # A query word matched by another paraphrase of the same entry (not the one being scored)
 # counts this much: students combine the wording of several paraphrases.
 _OTHER_PARAPHRASES = 0.5
+# Two forms of one word (same Russian lemma or Kazakh stem) match almost like the same form;
+# two words of one lexicon group (дискриминация / кемсіту / притеснять) a little less, so that
+# the entry using the student's own word still wins a tie.
+_SAME_KEY = 0.95
+_SAME_CONCEPT = 0.8
+# A query word matched to a vocabulary word at least this well also brings that word's
+# lexicon group (a typo of a synonym still finds the synonym's entry).
+_CONCEPT_VIA_MATCH = 0.75
 
 
 @dataclass(frozen=True)
@@ -85,46 +154,10 @@ class SearchResult:
         """The best match, or None when nothing fits at all."""
         return self.matches[0] if self.matches else None
 
-
-def _stop_words() -> frozenset[str]:
-    kazakh = """
-        мен сен сіз сiз ол біз сендер сіздер олар менің сенің сіздің оның біздің олардың маған
-        саған сізге оған бізге оларға мені сені сізді оны бізді оларды менде сізде онда бізде
-        менен сізден одан бізден өзім өзің өзіңіз өзі өз бұл осы сол мына ана анау мынау
-        бұны осыны соны мұнда осында сонда қалай қалайша қайда қайдан қайта қашан неге неліктен
-        не нені неше қандай қай қанша кім кімге кімнің кімді нешінші ма ме ба бе па пе ғой
-        да де та те ғана тек және мен бен пен немесе әлде бірақ себебі егер үшін туралы
-        жайлы бойынша арқылы дейін кейін соң бар жоқ иә емес еді екен ғой болады бола болса
-        болып болған болатын болу болам боламын керек қажет мүмкін мүмкіндік деген деп
-        сияқты тағы әлі енді қазір әр барлық бәрі ештеңе ешкім кейбір көп аз өте ең
-        айтыңызшы айтып айтшы айтыңыз білгім білсем білейін білуге білу келеді келед келеді
-        сәлем сәлеметсіз сәлеметсізбе салем рахмет рақмет жақсы жарайды ия ал ау ей
-        тұр отыр жатыр жүр бар ма жоқ па маған керек дегеніміз деген
-        болғым болсам болды боламыз жүрмін жүрміз жатырмын отырмын тұрмын қатты
-        істеймін істеуім істеу істесем істейміз істеген
-    """
-    russian = """
-        и в во не что он на я с со как а то все всё она так его но да ты к у же вы за бы по
-        только ее её мне было вот от меня еще ещё нет о об обо из ему теперь когда даже ну ли
-        если уже или ни быть был него до вас нибудь опять уж вам ведь там потом себя ничего
-        ей может они тут где есть надо ней для мы тебя их чем была сам чтоб без будто чего
-        раз тоже себе под будет ж тогда кто этот того потому этого какой какая какое какие каким каком какого
-        какую каких совсем ним здесь этом один почти мой моя мои моё мое тем чтобы нее сейчас
-        были куда зачем почему всех никогда можно при два другой хоть после над больше тот
-        через эти нас про всего них много разве три эту впрочем хорошо свою этой перед
-        иногда лучше чуть том нельзя такой такая такое такие им более всегда конечно всю между это эта
-        ваш ваша ваше ваши наш наша наше наши свой своя свои сколько скажите подскажите
-        пожалуйста пжл плиз здравствуйте привет добрый спасибо хочу хотел
-        хотела хотим нужно нужен нужна надо могу можете мочь узнать знать вопрос вопросы
-        есть ли бот бота также делать сделать делаю дела еще либо бывает вообще просто очень например типа
-    """
-    # Normalised like every other text, so "қалай", "калай" and "qalay" are all one word.
-    words = {word for text in (kazakh + russian).split() for word in tokenize(text)}
-    # Latin "qalai" for қалай comes out as "калаи": keep that spelling out too.
-    return frozenset(words | {word.replace("й", "и") for word in words})
-
-
-_STOP_WORDS = _stop_words()
+    @property
+    def alternatives(self) -> list[str]:
+        """The ids offered besides the best one as "did you mean" choices."""
+        return [match.id for match in self.matches[1:]]
 
 
 @lru_cache(maxsize=65536)
@@ -189,8 +222,19 @@ class FaqIndex:
     scored exactly paraphrase by paraphrase, stopping once no bound can beat the results.
     """
 
-    def __init__(self, items: Iterable[FaqItem] = ()) -> None:
-        """Index the published ``items``; unpublished ones are left out entirely."""
+    def __init__(
+        self,
+        items: Iterable[FaqItem] = (),
+        lexicon: Lexicon | None = None,
+        thresholds: Thresholds | None = None,
+    ) -> None:
+        """Index the published ``items``; unpublished ones are left out entirely.
+
+        ``lexicon`` joins synonyms across the two languages and ``thresholds`` decide what is
+        answered (the shipped, calibrated ones by default).
+        """
+        self._lexicon = default_lexicon() if lexicon is None else lexicon
+        self.thresholds = calibrated_thresholds() if thresholds is None else thresholds
         self._ids: list[str] = []
         self._vocab: dict[str, int] = {}
         self._words: list[str] = []
@@ -255,6 +299,18 @@ class FaqIndex:
             if postings:
                 self._index_typos(word_id)
 
+        # Morphology and the lexicon: vocabulary words by their key and by their concept.
+        self._by_key: dict[str, list[int]] = {}
+        self._by_concept: dict[str, list[int]] = {}
+        self._word_concepts: list[tuple[str, ...]] = []
+        for word_id, word in enumerate(self._words):
+            key = word_key(word)
+            self._by_key.setdefault(key, []).append(word_id)
+            concepts = self._lexicon.concepts_of_key(key)
+            self._word_concepts.append(concepts)
+            for concept in concepts:
+                self._by_concept.setdefault(concept, []).append(word_id)
+
         total = max(len(self._ids), 1)
         for key, count in df_answers.items():
             df.setdefault(key, count)
@@ -279,11 +335,21 @@ class FaqIndex:
         ``lang`` is the student's language; every language is searched whatever it is, and it
         only breaks ties in favour of entries phrased in that language.
         """
+        ranked = self.rank(text, lang, max(limit, 2), floor=self.thresholds.min_score)
+        return self.thresholds.apply(ranked, limit)
+
+    def rank(
+        self, text: str, lang: str | None = None, limit: int = 3, floor: float = 0.1
+    ) -> list[Match]:
+        """The ``limit`` best entries with their raw scores, best first, none below ``floor``.
+
+        No threshold is applied beyond ``floor``: this is what calibration looks at.
+        """
         if lang is not None and lang not in LANGUAGES:
             raise ValueError(f"unknown language {lang!r}")
         terms = self._query_terms(text)
         if not terms or not self._ids:
-            return SearchResult([], False)
+            return []
         query_mass = sum(weight for weight, _ in terms)
 
         # Step 1: per entry, an upper bound of the share of the query it can explain.
@@ -308,19 +374,19 @@ class FaqIndex:
             question_hits.append(in_question)
             answer_hits.append(in_answer)
 
-        floor = MIN_SCORE * query_mass
+        mass_floor = floor * query_mass
         # Past the first few dozen, equal bounds mean many near-identical entries: the answer
         # is not confident anyway, so scoring every one of them would buy nothing.
         candidates = heapq.nlargest(
             _MAX_SCORED,
-            ((bound, entry) for entry, bound in bounds.items() if bound >= floor),
+            ((bound, entry) for entry, bound in bounds.items() if bound >= mass_floor),
         )
         if not candidates:
-            return SearchResult([], False)
+            return []
 
         # Step 2: exact scores, paraphrase by paraphrase, while a bound can still matter.
         weights = [weight for weight, _ in terms]
-        wanted = max(limit, 2)
+        wanted = limit
         by_word: dict[int, list[tuple[int, float]]] = {}
         for term, (_, expansion) in enumerate(terms):
             for word_id, similarity in expansion.items():
@@ -339,16 +405,11 @@ class FaqIndex:
             elif (score, in_lang) > scored[0][:2]:
                 heapq.heapreplace(scored, (score, in_lang, entry))
 
-        ranked = sorted(scored, reverse=True)
-        best_score = ranked[0][0]
-        runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
-        confident = best_score >= CONFIDENT_SCORE and best_score - runner_up >= CONFIDENT_MARGIN
-        matches = [
+        return [
             Match(self._ids[entry], round(score, 4))
-            for score, _, entry in ranked[:limit]
-            if score >= MIN_SCORE and score >= best_score * _RELATIVE_TO_BEST
+            for score, _, entry in sorted(scored, reverse=True)
+            if score >= floor
         ]
-        return SearchResult(matches, confident and bool(matches))
 
     # -- building ---------------------------------------------------------------------------
 
@@ -440,6 +501,23 @@ class FaqIndex:
                     similarity = _TYPO_SIMILARITY if same_ending else _TYPO_OTHER_ENDING
                     if similarity > found.get(word_id, 0.0):
                         found[word_id] = similarity
+
+        # Other forms of the same word, then words of the same lexicon group.
+        key = word_key(word)
+        for word_id in self._by_key.get(key, ()):
+            if found.get(word_id, 0.0) < _SAME_KEY:
+                found[word_id] = _SAME_KEY
+        concepts = {concept: 1.0 for concept in self._lexicon.concepts(word)}
+        for word_id, similarity in list(found.items()):
+            if similarity >= _CONCEPT_VIA_MATCH:
+                for concept in self._word_concepts[word_id]:
+                    if similarity > concepts.get(concept, 0.0):
+                        concepts[concept] = similarity
+        for concept, strength in concepts.items():
+            similarity = _SAME_CONCEPT * strength
+            for word_id in self._by_concept.get(concept, ()):
+                if similarity > found.get(word_id, 0.0):
+                    found[word_id] = similarity
         return found
 
     def _score_entry(

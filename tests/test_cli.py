@@ -132,7 +132,12 @@ def test_kb_import_is_all_or_nothing_then_search_and_export(tmp_path: Path, db: 
     assert "added" in imported.stdout and "removed" in imported.stdout
 
     answer = json.loads(kelisim("kb", "search", "nauryz qashan", "--json", db=db).stdout)
-    assert answer == {"id": "nauryz-dates", "score": answer["score"], "confident": True}
+    assert answer == {
+        "id": "nauryz-dates",
+        "score": answer["score"],
+        "confident": True,
+        "alternatives": [],
+    }
     assert 0 < answer["score"] <= 1
 
     lines = kelisim(

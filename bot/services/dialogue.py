@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from knowledge_base.lexicon import Lexicon, default_lexicon
+from knowledge_base.safety_net import check_incident
 from knowledge_base.search import SearchResult
 from nlu.client import NluResult
 from nlu.normalize import tokenize
@@ -59,8 +61,18 @@ def _ranking_confidence(nlu: NluResult, intent: str) -> float:
     return max((conf for name, conf in nlu.ranking if name == intent), default=0.0)
 
 
-def decide(text: str, nlu: NluResult, search: SearchResult, threshold: float) -> Decision:
-    """Choose the action for `text` given what the NLU and the knowledge base found."""
+def decide(
+    text: str,
+    nlu: NluResult,
+    search: SearchResult,
+    threshold: float,
+    lexicon: Lexicon | None = None,
+) -> Decision:
+    """Choose the action for `text` given what the NLU and the knowledge base found.
+
+    The incident safety net (from ``lexicon``'s incident concepts; the shipped lexicon by
+    default) is checked first: a report never depends on the intent the NLU picked.
+    """
     words = tokenize(text)
     best = search.best
     kb_confident = search.confident and best is not None
@@ -82,6 +94,8 @@ def decide(text: str, nlu: NluResult, search: SearchResult, threshold: float) ->
         return Decision(Action.OUT_OF_SCOPE, "out_of_scope", 1.0)
 
     incident = _ranking_confidence(nlu, "report_incident")
+    if check_incident(text, default_lexicon() if lexicon is None else lexicon).incident:
+        return Decision(Action.INCIDENT, "report_incident", max(incident, nlu.confidence))
     if (nlu.intent == "report_incident" and nlu.confidence >= threshold / 2) or (
         nlu.intent in ("nlu_fallback", "ask_faq") and incident >= _INCIDENT_SECOND_GUESS
     ):
