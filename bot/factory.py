@@ -25,6 +25,7 @@ from bot.handlers import outreach
 from bot.handlers.consultation import router as consultation
 from bot.handlers.dialogue import router as dialogue
 from bot.handlers.fallback import router as fallback
+from bot.handlers.groups import router as groups
 from bot.handlers.kb_admin import router as kb
 from bot.handlers.kb_review.notices import schedule_review_reminder
 from bot.handlers.membership import router as membership
@@ -32,6 +33,8 @@ from bot.handlers.menu import router as menu
 from bot.handlers.notices import TelegramNotices
 from bot.handlers.onboarding import router as onboarding
 from bot.handlers.privacy import router as privacy
+from bot.handlers.progress import router as progress
+from bot.handlers.quiz import router as quiz
 from bot.handlers.staff import router as staff
 from bot.i18n import create_i18n
 from bot.middlewares.callback_guard import CallbackGuardMiddleware
@@ -128,6 +131,9 @@ def create_routers() -> list[Router]:
         kb.create_refusal_router(),
         consultation.create_router(),
         outreach.create_router(),
+        quiz.create_router(),
+        progress.create_router(),
+        groups.create_router(),
         dialogue.create_router(),
         fallback.create_router(),
         membership.create_router(),

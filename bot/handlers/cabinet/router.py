@@ -24,6 +24,7 @@ from bot.handlers.filters import CommandText, PrivateChat
 from bot.handlers.keyboards import language_keyboard
 from bot.handlers.learning.ui import render_material
 from bot.handlers.privacy.router import ask_delete_confirmation
+from bot.handlers.progress.ui import ProgressShow
 from bot.handlers.texts import language_name
 from bot.services import cabinet, events
 from bot.services.notifications import PREFERENCES, preferences, set_preference
@@ -48,6 +49,7 @@ def cabinet_keyboard(withdrawn: bool) -> InlineKeyboardMarkup:
         _button(builder, _("📅 My events"), "follows")
         _button(builder, _("🔔 Notifications"), "prefs")
         _button(builder, _("⭐ Recommended for me"), "recommend")
+        builder.button(text=_("🏅 My progress"), callback_data=ProgressShow())
         _button(builder, _("↩️ Withdraw consent"), "withdraw")
     _button(builder, _("📦 Export my data"), "export")
     _button(builder, _("🗑 Delete my data"), "delete")

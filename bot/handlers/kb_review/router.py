@@ -1,7 +1,7 @@
 """/kb_review for admins: the entries to check again, one card at a time, each with
 "still true" (records today's review) and "edit" (the knowledge-base edit dialog).
 
-Mounted in the admins' knowledge-base subtree (bot/routers/kb.py), which lets only admins in.
+Mounted in the admins' knowledge-base subtree (bot/handlers/kb_admin/router.py), which lets only admins in.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from bot.db.models import utcnow
 from bot.handlers.common import refuse_non_admin
 from bot.handlers.consultation.texts import area_label, duration_text
 from bot.handlers.filters import HasRole
+from bot.handlers.learning_stats import learning_stats_text
 from bot.services.reports import Report, build_report
 from bot.services.roles import ADMIN
 
@@ -91,7 +92,9 @@ async def show_stats(
     days = int(arg) if arg.isdigit() and 0 < int(arg) <= 3650 else DEFAULT_DAYS
     since = utcnow() - timedelta(days=days)
     report = await build_report(session, since=since)
-    await message.answer(render_report(report, days, language))
+    # One message: Telegram's limits are handled by the Bot session, which splits long texts.
+    learning = await learning_stats_text(session, days)
+    await message.answer(render_report(report, days, language) + "\n\n" + learning)
     await send_charts(message, await draw_report_charts(session, since=since))
 
 
