@@ -165,6 +165,28 @@ def cmd_kb_search(args: argparse.Namespace) -> int:
     return int(asyncio.run(_with_store(_search)))
 
 
+def cmd_kb_review(args: argparse.Namespace) -> int:
+    """Entries to check again; exit 1 when any is past its review date (for cron)."""
+    from bot.services import kb_review
+
+    async def _review(app: Any) -> Any:
+        async with app.session_factory() as session:
+            return await kb_review.review_list(session, kb_review.today())
+
+    entries = asyncio.run(_with_store(_review))
+    rows = [kb_review.review_row(entry) for entry in entries]
+    overdue = sum(1 for row in rows if row["overdue"])
+    if args.json:
+        print(json.dumps({"overdue": overdue, "entries": rows}, ensure_ascii=False, indent=2))
+    else:
+        for row in rows:
+            due = row["due"] or "never reviewed"
+            reasons = ", ".join(str(reason) for reason in row["reasons"])  # type: ignore[attr-defined]
+            print(f"{row['id']}\t{due}\t{reasons}")
+        print(f"{len(rows)} entries to check, {overdue} overdue")
+    return 1 if overdue else 0
+
+
 # --- nlu ----------------------------------------------------------------------------------------
 
 
@@ -296,6 +318,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = kb.add_parser("export", help="write the store's FAQ as YAML")
     p.add_argument("path", metavar="PATH")
     p.set_defaults(func=cmd_kb_export)
+    from bot.lexicon_cli import register as register_lexicon
+
+    register_lexicon(kb)
+    p = kb.add_parser(
+        "review", help="entries due for review (exit 1 when any is overdue: for cron)"
+    )
+    p.add_argument("--json", action="store_true", help="one JSON document")
+    p.set_defaults(func=cmd_kb_review)
     p = kb.add_parser("search", help="what the bot would answer for TEXT ('-': one text per line)")
     p.add_argument("text", metavar="TEXT")
     p.add_argument("--lang", choices=("kk", "ru"), default=None)

@@ -41,6 +41,7 @@ STAFF_DESCRIPTIONS = {
     "unanswered": N_("Questions the bot could not answer"),
     "kb_stats": N_("How the answers perform"),
     "kb_export": N_("Download the knowledge base as YAML"),
+    "kb_review": N_("Check that answers are still true"),
     "staff": N_("Admins and curators"),
 }
 CURATOR_MENU = ("queue", "mine")
@@ -50,6 +51,7 @@ ADMIN_MENU = (
     "unanswered",
     "kb_stats",
     "kb_export",
+    "kb_review",
     "new_event",
     "announce",
     "staff",

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.fsm import FsmFlushMiddleware, StoreStorage
+from bot.handlers.kb_review.notices import schedule_review_reminder
 from bot.i18n import create_i18n
 from bot.middlewares.callback_guard import CallbackGuardMiddleware
 from bot.middlewares.database import DbSessionMiddleware
@@ -91,6 +92,7 @@ class App:
         )
         # Announcements a stop interrupted continue.
         resume_outreach(self.planner)
+        schedule_review_reminder(self.planner)
 
     async def aclose(self) -> None:
         if self.planner is not None:

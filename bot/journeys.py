@@ -14,6 +14,7 @@ from aiogram.utils.text_decorations import html_decoration as html
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.consultation_keyboards import urgent_offer_keyboard
+from bot.handlers.kb_review.ui import as_of_line
 from bot.keyboards import (
     answer_keyboard,
     curator_offer_keyboard,
@@ -35,17 +36,22 @@ INCIDENT_QUERY = {
 
 
 def render_entry(entry: Entry, language: str) -> str:
-    """An answer as students see it: the question in bold, the answer, then links."""
+    """An answer as students see it: the question in bold, the answer, for legal entries the
+    date it was last checked, then links."""
     text = f"<b>{html.quote(entry.question(language))}</b>\n\n{entry.answer(language)}"
+    as_of = as_of_line(entry.item, language)
+    if as_of:
+        text += "\n\n<i>" + as_of + "</i>"
     if entry.item.links:
         text += "\n\n" + "\n".join(html.quote(link) for link in entry.item.links)
     return text
 
 
-async def send_entry(message: Message, entry: Entry, language: str) -> Message:
+async def send_entry(message: Message, entry: Entry, language: str, ref: str = "") -> Message:
+    """The entry with «was this helpful?»; `ref` is the question it answers, if any."""
     return await message.answer(
         render_entry(entry, language),
-        reply_markup=answer_keyboard(entry.pk),
+        reply_markup=answer_keyboard(entry.pk, ref),
         disable_web_page_preview=True,
     )
 
@@ -70,7 +76,7 @@ async def incident(message: Message, kb: KnowledgeBase, language: str, state: FS
         _(
             "I am sorry this happened. What you describe is serious, and you are not alone. "
             "Discrimination on grounds of ethnicity, language or religion is prohibited by "
-            "the Constitution (Article 14)."
+            "the Constitution."
         )
         + "\n\n"
         + help_numbers(),

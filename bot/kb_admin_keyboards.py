@@ -9,6 +9,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.handlers.kb_review.ui import field_label as provenance_label
 from bot.services.kb_admin import AdminEntry
 from bot.services.kb_history import FIELDS
 from bot.services.unanswered import QuestionGroup
@@ -103,7 +104,7 @@ def field_label(field: str) -> str:
         "links": _("Links"),
         "published": _("Published"),
     }
-    return labels.get(field, field)
+    return labels.get(field) or provenance_label(field) or field
 
 
 def kb_menu_keyboard() -> InlineKeyboardMarkup:
@@ -116,6 +117,7 @@ def kb_menu_keyboard() -> InlineKeyboardMarkup:
         ("stats", _("📊 Statistics")),
         ("trash", _("🗑 Deleted entries")),
         ("export", _("📤 Export YAML")),
+        ("lexicon", _("📖 Lexicon")),
     ]
     for to, label in items:
         builder.button(text=label, callback_data=KbNav(to=to))

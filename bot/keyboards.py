@@ -50,23 +50,31 @@ def menu_keyboard() -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def answer_keyboard(entry_pk: int) -> InlineKeyboardMarkup:
-    """«Was this helpful?» under an answer; it goes under every answer, so it is cached."""
+def answer_keyboard(entry_pk: int, ref: str = "") -> InlineKeyboardMarkup:
+    """«Was this helpful?» under an answer; `ref` ties a 👎 to the question it answered.
+
+    Without a question (an entry opened from a list) it is the same for everyone, so cached."""
+    if ref:
+        return _build_answer_keyboard(entry_pk, get_i18n().current_locale, ref)
     return _answer_keyboard(entry_pk, get_i18n().current_locale)
 
 
 @lru_cache(maxsize=4096)
 def _answer_keyboard(entry_pk: int, locale: str) -> InlineKeyboardMarkup:
+    return _build_answer_keyboard(entry_pk, locale, "")
+
+
+def _build_answer_keyboard(entry_pk: int, locale: str, ref: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [
                 InlineKeyboardButton(
                     text=_("👍 Helpful", locale=locale),
-                    callback_data=Vote(pk=entry_pk, helpful=True).pack(),
+                    callback_data=Vote(pk=entry_pk, helpful=True, ref=ref).pack(),
                 ),
                 InlineKeyboardButton(
                     text=_("👎 Not helpful", locale=locale),
-                    callback_data=Vote(pk=entry_pk, helpful=False).pack(),
+                    callback_data=Vote(pk=entry_pk, helpful=False, ref=ref).pack(),
                 ),
             ]
         ]
@@ -74,12 +82,12 @@ def _answer_keyboard(entry_pk: int, locale: str) -> InlineKeyboardMarkup:
 
 
 def suggestions_keyboard(
-    choices: Iterable[tuple[int, str]], *, offer_curator: bool = True
+    choices: Iterable[tuple[int, str]], *, offer_curator: bool = True, ref: str = ""
 ) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for pk, question in choices:
         label = question if len(question) <= 60 else question[:57].rstrip() + "…"
-        builder.button(text=label, callback_data=ShowEntry(pk=pk))
+        builder.button(text=label, callback_data=ShowEntry(pk=pk, ref=ref))
     if offer_curator:
         builder.button(text=_("🧑‍🏫 Ask a curator"), callback_data=MenuItem(item="consult"))
     builder.adjust(1)

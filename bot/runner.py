@@ -35,8 +35,25 @@ async def prepare_store(app: App, *, seed: bool = True) -> None:
                 log.info("knowledge base seeded with %d entries", summary.added)
     if seed:
         await seed_learning(app)
+        await seed_lexicon(app)
     await app.kb.reload(app.session_factory)
     log.info("knowledge base: %d published entries", len(app.kb))
+
+
+async def seed_lexicon(app: App) -> None:
+    """Load knowledge_base/lexicon.yml into an empty lexicon table."""
+    from bot.services.lexicon import count_groups, import_groups
+    from knowledge_base.lexicon import DEFAULT_LEXICON_PATH, LexiconError, load_lexicon_file
+
+    async with app.session_factory() as session, session.begin():
+        if await count_groups(session) == 0:
+            try:
+                groups = load_lexicon_file(DEFAULT_LEXICON_PATH)
+            except (OSError, LexiconError) as error:
+                log.error("lexicon not seeded: %s", error)
+                return
+            summary = await import_groups(session, groups)
+            log.info("lexicon seeded with %d groups", summary.added)
 
 
 async def seed_learning(app: App) -> None:

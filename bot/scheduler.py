@@ -34,6 +34,7 @@ from apscheduler.jobstores.base import BaseJobStore, JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -187,7 +188,8 @@ class Planner:
             self._engine.dispose()
 
     def pending(self) -> int:
-        return len(self.scheduler.get_jobs())
+        """One-off jobs waiting to run; recurring ones (the monthly review reminder) stay."""
+        return sum(1 for job in self.scheduler.get_jobs() if isinstance(job.trigger, DateTrigger))
 
     # ----- primitives -----
 

@@ -23,8 +23,9 @@ def help_numbers() -> str:
 def capabilities() -> str:
     return _(
         "I am Kelisim, a bot on interethnic accord for students. I can:\n"
-        "• answer questions: holidays, languages, your rights, the Assembly of People of "
-        'Kazakhstan, the "Unity of cultures" club, adapting to a new city;\n'
+        "• answer questions: holidays, languages, your rights, the People's Council of "
+        'Kazakhstan and ethnocultural associations, the "Unity of cultures" club, adapting '
+        "to a new city;\n"
         "• help if you face discrimination, insults or threats;\n"
         "• put you in touch with a curator;\n"
         "• tell you about events and learning materials.\n"

@@ -9,12 +9,18 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import cast
 from urllib.parse import urlsplit
 
 __all__ = [
+    "DEFAULT_REVIEW_MONTHS",
     "LANGUAGES",
+    "LEGAL_REVIEW_MONTHS",
+    "LEGAL_TAG",
     "MAX_ANSWER_LENGTH",
+    "MAX_REVIEW_MONTHS",
+    "MAX_SOURCE_LENGTH",
     "FaqItem",
     "KbProblem",
     "is_slug",
@@ -28,8 +34,26 @@ MAX_ANSWER_LENGTH = 3500
 
 _SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _REQUIRED_FIELDS = ("id", "category", "question", "answer")
-_OPTIONAL_FIELDS = ("alternatives", "links", "published")
+_OPTIONAL_FIELDS = (
+    "alternatives",
+    "links",
+    "published",
+    "tags",
+    "source",
+    "reviewed",
+    "review_every",
+)
 _KNOWN_FIELDS = frozenset(_REQUIRED_FIELDS + _OPTIONAL_FIELDS)
+
+
+# Entries that rest on a law: students act on them, and laws change (the 2026 Constitution
+# renumbered every article), so they are checked twice as often as the rest.
+LEGAL_TAG = "legal"
+LEGAL_REVIEW_MONTHS = 6
+DEFAULT_REVIEW_MONTHS = 12
+MAX_REVIEW_MONTHS = 60
+MAX_SOURCE_LENGTH = 300
+MAX_TAGS = 10
 
 
 def is_slug(value: object) -> bool:
@@ -48,6 +72,23 @@ class FaqItem:
     alternatives: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     links: tuple[str, ...] = ()
     published: bool = True
+    tags: tuple[str, ...] = ()
+    source: str | None = None
+    reviewed: date | None = None
+    review_every: int | None = None
+
+    @property
+    def legal(self) -> bool:
+        """Whether the answer rests on a law (tagged ``legal``)."""
+        return LEGAL_TAG in self.tags
+
+    @property
+    def review_months(self) -> int:
+        """How many months the entry may go unchecked: its own setting, else 6 for legal
+        entries and 12 for the rest."""
+        if self.review_every is not None:
+            return self.review_every
+        return LEGAL_REVIEW_MONTHS if self.legal else DEFAULT_REVIEW_MONTHS
 
     def to_dict(self) -> dict[str, object]:
         """The entry in the YAML shape of the knowledge base; empty optional fields are left out."""
@@ -66,6 +107,14 @@ class FaqItem:
             data["links"] = list(self.links)
         if not self.published:
             data["published"] = False
+        if self.tags:
+            data["tags"] = list(self.tags)
+        if self.source:
+            data["source"] = self.source
+        if self.reviewed is not None:
+            data["reviewed"] = self.reviewed
+        if self.review_every is not None:
+            data["review_every"] = self.review_every
         return data
 
 
@@ -123,6 +172,10 @@ def item_from_dict(data: object, source: str, index: int) -> tuple[FaqItem | Non
     published = data.get("published", True)
     if not isinstance(published, bool):
         problems.append(f"published must be true or false, not {published!r}")
+    tags = _tags(data.get("tags"), problems)
+    origin = _source(data.get("source"), problems)
+    reviewed = _reviewed(data.get("reviewed"), problems)
+    review_every = _review_every(data.get("review_every"), problems)
 
     unknown = sorted(str(key) for key in data if key not in _KNOWN_FIELDS)
     if unknown:
@@ -143,6 +196,10 @@ def item_from_dict(data: object, source: str, index: int) -> tuple[FaqItem | Non
         alternatives=alternatives,
         links=links,
         published=bool(published),
+        tags=tags,
+        source=origin,
+        reviewed=reviewed,
+        review_every=review_every,
     )
     return item, []
 
@@ -211,6 +268,66 @@ def _links(value: object, problems: list[str]) -> tuple[str, ...]:
         else:
             problems.append(f"links item {number} ({link!r}) is not an http(s) URL")
     return tuple(good)
+
+
+def _tags(value: object, problems: list[str]) -> tuple[str, ...]:
+    """Optional list of slugs such as ``legal``; problems are appended."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        problems.append("tags must be a list of slugs, e.g. [legal]")
+        return ()
+    good: list[str] = []
+    for number, tag in enumerate(value, start=1):
+        if is_slug(tag):
+            if tag not in good:
+                good.append(cast(str, tag))
+        else:
+            problems.append(f"tags item {number} ({tag!r}) must be a slug of a-z, 0-9 and hyphens")
+    if len(good) > MAX_TAGS:
+        problems.append(f"tags may hold at most {MAX_TAGS} tags")
+    return tuple(good)
+
+
+def _source(value: object, problems: list[str]) -> str | None:
+    """Optional name of the law or document the answer rests on; problems are appended."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        problems.append("source must be non-empty text (the law or document the answer rests on)")
+        return None
+    text = " ".join(value.split())
+    if len(text) > MAX_SOURCE_LENGTH:
+        problems.append(f"source is longer than {MAX_SOURCE_LENGTH} characters")
+    return text
+
+
+def _reviewed(value: object, problems: list[str]) -> date | None:
+    """Optional date (YAML ``2026-12-01``) a person last checked the entry; problems appended."""
+    if value is None:
+        return None
+    if isinstance(value, date) and not hasattr(value, "hour"):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    problems.append(f"reviewed must be a date such as 2026-12-01, not {value!r}")
+    return None
+
+
+def _review_every(value: object, problems: list[str]) -> int | None:
+    """Optional number of months between reviews; problems are appended."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        problems.append(f"review_every must be a whole number of months, not {value!r}")
+        return None
+    if not 1 <= value <= MAX_REVIEW_MONTHS:
+        problems.append(f"review_every must be between 1 and {MAX_REVIEW_MONTHS} months")
+        return None
+    return value
 
 
 def _is_web_url(text: str) -> bool:

@@ -82,7 +82,13 @@ def test_a_valid_entry_becomes_an_item() -> None:
         ({"links": ["ftp://example.kz"]}, "links item 1 ('ftp://example.kz') is not an http(s)"),
         ({"links": ["https://"]}, "is not an http(s) URL"),
         ({"published": "no"}, "published must be true or false"),
-        ({"tags": ["x"]}, "unknown field(s) tags"),
+        ({"tag": ["legal"]}, "unknown field(s) tag"),
+        ({"tags": "legal"}, "tags must be a list"),
+        ({"tags": ["Legal Stuff"]}, "tags item 1 ('Legal Stuff') must be a slug"),
+        ({"source": ""}, "source must be non-empty text"),
+        ({"reviewed": "01.12.2026"}, "reviewed must be a date such as 2026-12-01"),
+        ({"review_every": 0}, "review_every must be between 1 and 60 months"),
+        ({"review_every": "six"}, "review_every must be a whole number of months"),
     ],
 )
 def test_each_kind_of_problem_is_reported_with_file_and_entry(

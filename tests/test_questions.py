@@ -90,7 +90,8 @@ async def test_unsure_offers_did_you_mean_and_logs_it(
     assert "<b>" in student.last_text() and len(student.buttons()) == 2
     rows = await logged(app)
     assert rows[-1].text == text
-    assert rows[-1].outcome == "suggested"
+    assert rows[-1].outcome == "chosen"  # answered by the choice: not one for /unanswered
+    assert rows[-1].entry_pk is not None
 
 
 async def test_nothing_fits_says_so_offers_curator_and_records(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -77,6 +78,11 @@ class FaqEntry(Base):
     )
     # Set when an admin deletes the entry; the row is purged 30 days later, restorable until then.
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Provenance: what the answer rests on and when a person last checked it is still true.
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    source: Mapped[str | None] = mapped_column(Text)
+    reviewed: Mapped[date | None] = mapped_column(Date)
+    review_every: Mapped[int | None] = mapped_column(Integer)
 
 
 class FaqEntryStats(Base):
@@ -129,6 +135,9 @@ class QuestionLog(Base):
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # What an admin did with an unanswered question: added, attached or dismissed.
     resolution: Mapped[str | None] = mapped_column(String(16))
+    # A random token the buttons under the reply carry, so that a "did you mean" choice or a
+    # 👎 finds the question it belongs to (on any replica, without storing who asked).
+    ref: Mapped[str | None] = mapped_column(String(16), index=True)
 
 
 class StaffMember(Base):
@@ -166,6 +175,22 @@ class KbRevision(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     revision: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LexiconGroup(Base):
+    """A concept group of the bilingual lexicon (knowledge_base/lexicon.py): words that search
+    treats as one. Seeded from knowledge_base/lexicon.yml; admins extend it from the bot."""
+
+    __tablename__ = "lexicon_groups"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    incident: Mapped[bool] = mapped_column(Boolean, default=False)
+    words: Mapped[list[str]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Who changed it last from the bot (None: a file import).
+    author_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Consultation(Base):
@@ -404,3 +429,13 @@ class AnnouncementDelivery(Base):
     )
     status: Mapped[str] = mapped_column(String(16), default="pending")
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class KbReviewReminder(Base):
+    """A month whose "entries are due for review" reminder went to admins (sent once)."""
+
+    __tablename__ = "kb_review_reminders"
+
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)  # "2026-12"
+    overdue: Mapped[int] = mapped_column(Integer)
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

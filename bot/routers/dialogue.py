@@ -28,11 +28,14 @@ from bot.services.dialogue import Action, Decision, decide
 from bot.services.knowledge import KnowledgeBase, record_vote
 from bot.services.questions import (
     ANSWERED,
+    CHOSEN,
+    NOT_HELPFUL,
     ROUTED,
     SUGGESTED,
     UNMATCHED,
     QuestionRecord,
     QuestionRecorder,
+    new_question_ref,
 )
 from bot.services.users import Profile, ProfileCache, set_language
 from bot.texts import capabilities, language_name
@@ -93,7 +96,10 @@ async def handle_text(
     search = kb.search(text, language)
     decision = decide(text, parsed, search, settings.intent_threshold)
 
-    outcome = await _act(message, decision, session, state, kb, profile, profiles, language, i18n)
+    ref = new_question_ref()
+    outcome = await _act(
+        message, decision, session, state, kb, profile, profiles, language, i18n, ref
+    )
     entry = kb.by_slug(decision.entry_id) if decision.entry_id else None
     recorder.record(
         QuestionRecord(
@@ -109,6 +115,7 @@ async def handle_text(
             details={"action": decision.action.value, "suggestions": decision.suggestions}
             if decision.suggestions
             else {"action": decision.action.value},
+            ref=ref,
         )
     )
 
@@ -123,13 +130,14 @@ async def _act(
     profiles: ProfileCache,
     language: str,
     i18n: I18n,
+    ref: str,
 ) -> str:
-    """Carry out `decision`; returns the question-log outcome."""
+    """Carry out `decision`; returns the question-log outcome. The buttons carry `ref`."""
     match decision.action:
         case Action.ANSWER:
             entry = kb.by_slug(decision.entry_id or "")
             if entry is not None:
-                await journeys.send_entry(message, entry, language)
+                await journeys.send_entry(message, entry, language, ref)
                 return ANSWERED
             return await _unmatched(message)
         case Action.SUGGEST:
@@ -138,7 +146,9 @@ async def _act(
                 return await _unmatched(message)
             await message.answer(
                 _("I am not sure I understood. Did you mean:"),
-                reply_markup=suggestions_keyboard((e.pk, e.question(language)) for e in entries),
+                reply_markup=suggestions_keyboard(
+                    ((e.pk, e.question(language)) for e in entries), ref=ref
+                ),
             )
             return SUGGESTED
         case Action.UNMATCHED:
@@ -247,7 +257,10 @@ async def show_entry(
         return
     await callback.answer()
     recorder.count_shown(entry.pk)
-    await journeys.send_entry(callback.message, entry, language)
+    if callback_data.ref:
+        # A "did you mean" choice: the question is answered, no longer one for /unanswered.
+        recorder.mark(callback_data.ref, CHOSEN, from_outcomes=(SUGGESTED,), entry_pk=entry.pk)
+    await journeys.send_entry(callback.message, entry, language, callback_data.ref)
 
 
 async def vote(
@@ -255,6 +268,7 @@ async def vote(
     callback_data: Vote,
     session: AsyncSession,
     kb: KnowledgeBase,
+    recorder: QuestionRecorder,
     profile: Profile | None,
 ) -> None:
     entry = kb.get(callback_data.pk)
@@ -275,6 +289,9 @@ async def vote(
     await callback.answer(_("Thank you for the rating!"))
     await message.edit_reply_markup(reply_markup=None)
     if not callback_data.helpful:
+        if callback_data.ref:
+            # The question goes to /unanswered: the answer it got did not help.
+            recorder.mark(callback_data.ref, NOT_HELPFUL, from_outcomes=(ANSWERED, CHOSEN))
         await message.answer(
             _("Sorry the answer did not help. Try asking in other words, or ask a curator:"),
             reply_markup=curator_offer_keyboard(),

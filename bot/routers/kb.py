@@ -9,14 +9,26 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
 
 from bot.filters import CommandText, HasRole, PrivateChat
 from bot.handlers.common import refuse_non_admin
+from bot.handlers.kb_lexicon import router as kb_lexicon
+from bot.handlers.kb_review import router as kb_review
+from bot.handlers.kb_review.ui import KbReview
 from bot.kb_admin_keyboards import ALL_CALLBACKS
 from bot.routers import kb_admin, kb_import, kb_training, kb_unanswered
 from bot.services.roles import ADMIN
 
-KB_COMMANDS = ("kb", "kb_stats", "kb_export", "kb_import", "unanswered", "kb_retrain")
+KB_COMMANDS = (
+    "kb",
+    "kb_stats",
+    "kb_export",
+    "kb_import",
+    "unanswered",
+    "kb_retrain",
+    "kb_review",
+)
 
 
 def create_router() -> Router:
@@ -28,6 +40,8 @@ def create_router() -> Router:
         kb_import.create_router(),
         kb_unanswered.create_router(),
         kb_training.create_router(),
+        kb_lexicon.create_router(),
+        kb_review.create_router(),
     )
     return router
 
@@ -37,6 +51,7 @@ def create_refusal_router() -> Router:
     router = Router(name="kb_refusals")
     router.message.filter(PrivateChat(), CommandText())
     router.message.register(refuse_non_admin, Command(*KB_COMMANDS))
-    for factory in ALL_CALLBACKS:
+    factories: tuple[type[CallbackData], ...] = (*ALL_CALLBACKS, KbReview)
+    for factory in factories:
         router.callback_query.register(refuse_non_admin, factory.filter())
     return router

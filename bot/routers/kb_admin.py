@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import ALMATY
 from bot.db.unit_of_work import after_commit
 from bot.handlers.common import out_of_date, stale_button
+from bot.handlers.kb_review import ui as provenance
 from bot.journeys import render_entry
 from bot.kb_admin_keyboards import (
     KbAct,
@@ -79,7 +80,9 @@ ADD_STEPS = (
     "links",
 )
 OPTIONAL_FIELDS = ("alternatives_kk", "alternatives_ru", "links")
-LIST_FIELDS = ("alternatives_kk", "alternatives_ru", "links")
+LIST_FIELDS = ("alternatives_kk", "alternatives_ru", "links", "tags")
+# Fields that may be emptied with the «clear» button.
+CLEARABLE_FIELDS = (*LIST_FIELDS, *provenance.PROVENANCE_FIELDS)
 
 
 class KbStates(StatesGroup):
@@ -193,6 +196,7 @@ def entry_card(entry: AdminEntry, language: str, title: str | None = None) -> st
         _("Shown {shown} times · 👍 {helpful} · 👎 {not_helpful}").format(
             shown=entry.shown, helpful=entry.helpful, not_helpful=entry.not_helpful
         ),
+        provenance.provenance_text(item, language),
     ]
     blocks = []
     for lang, flag in (("kk", "🇰🇿 <b>Қазақша</b>"), ("ru", "🇷🇺 <b>Русский</b>")):
@@ -233,6 +237,7 @@ def action_name(action: str) -> str:
         kb_history.UNDELETED: _("restored after deletion"),
         kb_history.RESTORED: _("earlier version restored"),
         kb_history.IMPORTED: _("imported"),
+        kb_history.REVIEWED: _("checked: still true"),
     }
     return names.get(action, action)
 
@@ -572,6 +577,8 @@ async def version_action(
 def parse_field(field: str, text: str) -> tuple[Any, str | None]:
     """The value an admin typed for `field`, or an error message to show them."""
     text = text.strip()
+    if field in provenance.PROVENANCE_FIELDS:
+        return provenance.parse_field(field, text)
     if field == "category":
         slug = "-".join(text.lower().replace("_", "-").split())
         if not is_slug(slug) or len(slug) > MAX_CATEGORY_LENGTH:
@@ -641,12 +648,14 @@ def draft_item(draft: dict[str, Any], slug: str = "") -> FaqItem:
         },
         links=tuple(draft.get("links") or ()),
         published=bool(draft.get("published", True)),
+        **provenance.from_draft(draft),
     )
 
 
 def item_draft(item: FaqItem) -> dict[str, Any]:
     values = kb_history.field_values(item)
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
+    draft = {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
+    return draft | provenance.to_draft(item)
 
 
 def too_long(item: FaqItem, languages: tuple[str, ...]) -> str | None:
@@ -889,7 +898,7 @@ async def edit_field(
         await changed_meanwhile(message, entry, language)
         return
     field = callback_data.field
-    if field not in ADD_STEPS:
+    if field not in ADD_STEPS and field not in provenance.PROVENANCE_FIELDS:
         return
     await set_dialog(state, KbStates.edit_value, pk=entry.pk, v=entry.version, field=field)
     current = item_draft(entry.item)[field]
@@ -899,7 +908,7 @@ async def edit_field(
     text += _("Send the new text.")
     if field in LIST_FIELDS:
         text += " " + _("One per line.")
-    acts = ("clear", "cancel") if field in LIST_FIELDS else ("cancel",)
+    acts = ("clear", "cancel") if field in CLEARABLE_FIELDS else ("cancel",)
     await message.answer(text, reply_markup=dialog_keyboard(*acts))
 
 

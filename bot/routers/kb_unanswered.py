@@ -13,6 +13,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db.unit_of_work import after_commit
 from bot.kb_admin_keyboards import (
     KbAttach,
     KbNav,
@@ -32,8 +33,8 @@ from bot.routers.kb_admin import (
 from bot.services import kb_admin, unanswered
 from bot.services.kb_admin import EntryGone
 from bot.services.knowledge import KnowledgeBase
+from bot.services.questions import QuestionRecorder
 from bot.services.unanswered import QuestionGroup
-from nlu.normalize import detect_script
 
 # Groups shown at a time; dealing with them brings up the next ones.
 SHOWN_GROUPS = 8
@@ -41,13 +42,20 @@ SHOWN_GROUPS = 8
 
 def group_language(group: QuestionGroup) -> str:
     """The language the question is written in (students often ask in the other language)."""
-    return "kk" if detect_script(group.text) == "kk_cyrillic" else group.language
+    return group.question_language
 
 
 def group_text(group: QuestionGroup) -> str:
     text = _("«{question}» — asked {count} times").format(
         question=html.escape(group.text[:300]), count=group.count
     )
+    text += "\n" + (
+        _("🇰🇿 Written in Kazakh") if group_language(group) == "kk" else _("🇷🇺 Written in Russian")
+    )
+    if group.not_helpful:
+        text += "\n" + _("👎 The answer did not help: {count} times").format(
+            count=group.not_helpful
+        )
     others = [v for v in group.variants if v != group.text]
     if others:
         text += "\n" + _("Also written as: {variants}").format(
@@ -56,7 +64,11 @@ def group_text(group: QuestionGroup) -> str:
     return text
 
 
-async def show_unanswered(message: Message, session: AsyncSession) -> None:
+async def show_unanswered(
+    message: Message, session: AsyncSession, recorder: QuestionRecorder
+) -> None:
+    # Questions this process still holds in its buffer are shown too.
+    await recorder.flush()
     groups = await unanswered.unanswered_groups(session)
     if not groups:
         await message.answer(_("No unanswered questions. 🎉"))
@@ -71,15 +83,19 @@ async def show_unanswered(message: Message, session: AsyncSession) -> None:
         await message.answer(group_text(group), reply_markup=question_group_keyboard(group))
 
 
-async def unanswered_command(message: Message, state: FSMContext, session: AsyncSession) -> None:
+async def unanswered_command(
+    message: Message, state: FSMContext, session: AsyncSession, recorder: QuestionRecorder
+) -> None:
     await end_dialog(state)
-    await show_unanswered(message, session)
+    await show_unanswered(message, session, recorder)
 
 
-async def unanswered_button(callback: CallbackQuery, session: AsyncSession) -> None:
+async def unanswered_button(
+    callback: CallbackQuery, session: AsyncSession, recorder: QuestionRecorder
+) -> None:
     await callback.answer()
     if isinstance(callback.message, Message):
-        await show_unanswered(callback.message, session)
+        await show_unanswered(callback.message, session, recorder)
 
 
 async def group_action(
@@ -150,7 +166,13 @@ async def attach(
 ) -> None:
     message = callback.message
     group = await unanswered.find_group(session, callback_data.row)
-    if group is None or not isinstance(message, Message):
+    # Taking the group off the list first decides between two admins attaching it at once:
+    # the second one's update finds nothing left to take.
+    if (
+        group is None
+        or not isinstance(message, Message)
+        or not await unanswered.resolve_group(session, group, unanswered.ATTACHED)
+    ):
         await callback.answer(_("This question has already been dealt with."), show_alert=True)
         return
     try:
@@ -162,10 +184,13 @@ async def attach(
             callback.from_user.id,
         )
     except EntryGone:
-        await callback.answer(_("This entry no longer exists."), show_alert=True)
+        await session.rollback()  # the question stays on the list
+        await callback.answer(
+            _("This entry no longer exists. Choose another one or create a new entry."),
+            show_alert=True,
+        )
         return
     await callback.answer()
-    await unanswered.resolve_group(session, group, unanswered.ATTACHED)
     await apply_change(session, kb, session_factory)
     await end_dialog(state)
     await message.edit_text(
@@ -173,6 +198,27 @@ async def attach(
             question=html.escape(group.text[:300]),
             entry=html.escape(entry.item.question[language]),
         )
+    )
+
+    async def report_answered_now() -> None:
+        # After the commit and the index reload that apply_change scheduled before this.
+        async with session_factory() as other, other.begin():
+            also = await unanswered.answered_now(other, kb, entry.slug)
+        await message.answer(answered_now_text(also))
+
+    after_commit(session, report_answered_now)
+
+
+def answered_now_text(groups: list[QuestionGroup]) -> str:
+    if not groups:
+        return _("No other waiting question is answered by it yet.")
+    return _(
+        "It also answers {questions} more waiting questions now ({groups} groups), "
+        "taken off the list: {examples}"
+    ).format(
+        questions=sum(g.count for g in groups),
+        groups=len(groups),
+        examples="; ".join(f"«{html.escape(g.text[:100])}»" for g in groups[:5]),
     )
 
 

@@ -7,6 +7,7 @@ counter lets other bot replicas notice a change with one cheap query and reload 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select, update
@@ -24,6 +25,7 @@ DELETED = "deleted"
 UNDELETED = "undeleted"
 RESTORED = "restored"  # an earlier version brought back
 IMPORTED = "imported"
+REVIEWED = "reviewed"  # an admin confirmed the entry is still true
 
 # The fields an admin edits one at a time, in the order they are shown.
 FIELDS = (
@@ -36,6 +38,10 @@ FIELDS = (
     "answer_ru",
     "links",
     "published",
+    "source",
+    "tags",
+    "reviewed",
+    "review_every",
 )
 
 
@@ -48,6 +54,10 @@ def field_values(item: FaqItem) -> dict[str, object]:
         values[f"answer_{lang}"] = item.answer.get(lang, "")
     values["links"] = tuple(item.links)
     values["published"] = item.published
+    values["source"] = item.source or ""
+    values["tags"] = tuple(item.tags)
+    values["reviewed"] = item.reviewed
+    values["review_every"] = item.review_every
     return values
 
 
@@ -64,6 +74,8 @@ def item_data(item: FaqItem) -> dict[str, Any]:
     """The item as stored in a version: the YAML shape, `published` always present."""
     data = item.to_dict()
     data["published"] = item.published
+    if item.reviewed is not None:
+        data["reviewed"] = item.reviewed.isoformat()  # JSON has no dates
     return data
 
 
@@ -77,6 +89,10 @@ def item_from_data(data: dict[str, Any]) -> FaqItem:
         alternatives={k: tuple(v) for k, v in (data.get("alternatives") or {}).items() if v},
         links=tuple(data.get("links") or ()),
         published=bool(data.get("published", True)),
+        tags=tuple(data.get("tags") or ()),
+        source=data.get("source") or None,
+        reviewed=date.fromisoformat(data["reviewed"]) if data.get("reviewed") else None,
+        review_every=data.get("review_every"),
     )
 
 

@@ -14,7 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import FaqEntry, FaqFeedback, utcnow
 from bot.services import kb_history
+from bot.services import lexicon as lexicon_store
 from bot.services.entry_stats import add_to_stats
+from knowledge_base.lexicon import Lexicon
 from knowledge_base.schema import FaqItem
 from knowledge_base.search import FaqIndex, SearchResult
 
@@ -50,6 +52,10 @@ def entry_to_item(row: FaqEntry) -> FaqItem:
         alternatives={k: tuple(v) for k, v in (row.alternatives or {}).items() if v},
         links=tuple(row.links or ()),
         published=row.published,
+        tags=tuple(row.tags or ()),
+        source=row.source,
+        reviewed=row.reviewed,
+        review_every=row.review_every,
     )
 
 
@@ -62,6 +68,10 @@ def _apply_item(row: FaqEntry, item: FaqItem) -> None:
     row.alternatives = {k: list(v) for k, v in item.alternatives.items() if v}
     row.links = list(item.links)
     row.published = item.published
+    row.tags = list(item.tags)
+    row.source = item.source
+    row.reviewed = item.reviewed
+    row.review_every = item.review_every
 
 
 class KnowledgeBase:
@@ -71,19 +81,23 @@ class KnowledgeBase:
         self._entries: dict[int, Entry] = {}
         self._by_slug: dict[str, Entry] = {}
         self._index = FaqIndex()
+        # The store's lexicon (None: the store has none yet, search uses the shipped file).
+        self.lexicon: Lexicon | None = None
         # The store's kb_revision this content was loaded at (-1: never loaded).
         self.revision = -1
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def load(self, rows: Iterable[tuple[int, FaqItem]]) -> None:
-        """Replace the content with `rows` (pk, item); only published items are kept."""
+    def load(self, rows: Iterable[tuple[int, FaqItem]], lexicon: Lexicon | None = None) -> None:
+        """Replace the content with `rows` (pk, item), searched with `lexicon` (None: the
+        shipped one); only published items are kept."""
         entries = {pk: Entry(pk, item) for pk, item in rows if item.published}
-        index = FaqIndex(entry.item for entry in entries.values())
+        index = FaqIndex((entry.item for entry in entries.values()), lexicon=lexicon)
         self._entries = entries
         self._by_slug = {e.item.id: e for e in entries.values()}
         self._index = index
+        self.lexicon = lexicon
 
     async def reload(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         async with session_factory() as session:
@@ -91,7 +105,8 @@ class KnowledgeBase:
             rows = (
                 await session.scalars(select(FaqEntry).where(FaqEntry.deleted_at.is_(None)))
             ).all()
-            self.load((row.pk, entry_to_item(row)) for row in rows)
+            lexicon = await lexicon_store.stored_lexicon(session)
+            self.load(((row.pk, entry_to_item(row)) for row in rows), lexicon)
         self.revision = revision
 
     async def refresh(self, session_factory: async_sessionmaker[AsyncSession]) -> bool:

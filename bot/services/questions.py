@@ -9,12 +9,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import QuestionLog, utcnow
@@ -27,7 +29,28 @@ ANSWERED = "answered"  # a confident knowledge-base answer
 SUGGESTED = "suggested"  # "did you mean" choices
 UNMATCHED = "unmatched"  # nothing fitted
 ROUTED = "routed"  # handled by another intent (small talk, incident, ...)
-UNANSWERED_OUTCOMES = (SUGGESTED, UNMATCHED)
+CHOSEN = "chosen"  # "did you mean" where the student picked an entry
+NOT_HELPFUL = "not_helpful"  # the student voted 👎 on the answer
+# What admins see in /unanswered: "did you mean" with nothing chosen (yet), no answer at all,
+# and answers the student said did not help.
+UNANSWERED_OUTCOMES = (SUGGESTED, UNMATCHED, NOT_HELPFUL)
+
+# A mark for a question still buffered by another replica is retried this long.
+_MARK_PATIENCE = 60.0
+
+
+def new_question_ref() -> str:
+    """A random token for the buttons under one reply (fits Telegram's 64-byte callback data)."""
+    return secrets.token_urlsafe(9)
+
+
+@dataclass(slots=True)
+class _Mark:
+    ref: str
+    outcome: str
+    from_outcomes: tuple[str, ...]
+    entry_pk: int | None
+    since: float = field(default_factory=time.monotonic)
 
 
 @dataclass(slots=True)
@@ -43,6 +66,7 @@ class QuestionRecord:
     degraded: bool = False
     details: dict[str, Any] | None = None
     created_at: datetime = field(default_factory=utcnow)
+    ref: str | None = None
 
 
 class QuestionRecorder:
@@ -60,6 +84,7 @@ class QuestionRecorder:
         self._batch_size = batch_size
         self._records: list[QuestionRecord] = []
         self._shown: Counter[int] = Counter()
+        self._marks: list[_Mark] = []
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._wakeup = asyncio.Event()
@@ -73,6 +98,29 @@ class QuestionRecorder:
 
     def count_shown(self, entry_pk: int) -> None:
         self._shown[entry_pk] += 1
+
+    def mark(
+        self,
+        ref: str,
+        outcome: str,
+        *,
+        from_outcomes: tuple[str, ...],
+        entry_pk: int | None = None,
+    ) -> None:
+        """Change the outcome of the question `ref` (a choice, a 👎) if it is in `from_outcomes`.
+
+        A question still in the buffer changes there; otherwise the change is written with the
+        next batch, and retried for a while in case another replica has not written it yet.
+        """
+        for record in self._records:
+            if record.ref == ref:
+                if record.outcome in from_outcomes:
+                    record.outcome = outcome
+                    if entry_pk is not None:
+                        record.entry_pk = entry_pk
+                return
+        self._marks.append(_Mark(ref, outcome, from_outcomes, entry_pk))
+        self._wakeup.set()
 
     async def forget_user(self, user_id: int) -> None:
         """Drop buffered records of a user who deleted their data.
@@ -103,10 +151,10 @@ class QuestionRecorder:
     async def flush(self) -> int:
         """Write everything buffered; on failure the records stay buffered."""
         async with self._lock:
-            records, shown = self._records, self._shown
-            if not records and not shown:
+            records, shown, marks = self._records, self._shown, self._marks
+            if not records and not shown and not marks:
                 return 0
-            self._records, self._shown = [], Counter()
+            self._records, self._shown, self._marks = [], Counter(), []
             try:
                 async with self._session_factory() as session, session.begin():
                     if records:
@@ -126,16 +174,21 @@ class QuestionRecorder:
                                     "outcome": r.outcome,
                                     "degraded": r.degraded,
                                     "details": r.details,
+                                    "ref": r.ref,
                                 }
                                 for r in records
                             ],
                         )
                     if shown:
                         await _add_shown(session, shown)
+                    waiting = await _apply_marks(session, marks)
             except Exception:
                 self._records = records + self._records
                 self._shown.update(shown)
+                self._marks = marks + self._marks
                 raise
+            now = time.monotonic()
+            self._marks = [m for m in waiting if now - m.since < _MARK_PATIENCE] + self._marks
             return len(records)
 
     async def aclose(self) -> None:
@@ -152,6 +205,26 @@ class QuestionRecorder:
             log.exception("could not write %d question-log records at shutdown", len(self._records))
             for record in self._records:
                 log.error("unsaved question-log record: %r", record)
+
+
+async def _apply_marks(session: AsyncSession, marks: list[_Mark]) -> list[_Mark]:
+    """Apply the marks whose question is stored; returns those whose question is not (yet)."""
+    waiting = []
+    for mark in marks:
+        values: dict[str, Any] = {"outcome": mark.outcome}
+        if mark.entry_pk is not None:
+            values["entry_pk"] = mark.entry_pk
+        result = await session.execute(
+            update(QuestionLog)
+            .where(QuestionLog.ref == mark.ref, QuestionLog.outcome.in_(mark.from_outcomes))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            exists = await session.scalar(select(QuestionLog.id).where(QuestionLog.ref == mark.ref))
+            if exists is None:
+                waiting.append(mark)
+    return waiting
 
 
 async def _add_shown(session: AsyncSession, shown: Counter[int]) -> None:

@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import QuestionLog
-from bot.services.questions import UNANSWERED_OUTCOMES
-from nlu.normalize import tokenize
+from bot.services.knowledge import KnowledgeBase
+from bot.services.questions import NOT_HELPFUL, UNANSWERED_OUTCOMES
+from nlu.normalize import detect_script, tokenize
 
 # What an admin did with a group.
 ADDED = "added"
 ATTACHED = "attached"
 DISMISSED = "dismissed"
+# Taken off the list because an admin's change made the bot answer it outright.
+ANSWERED_NOW = "answered_now"
 
 _STEM = 5
 # Two questions whose word stems overlap this much (Jaccard) are one question.
@@ -41,6 +44,13 @@ class QuestionGroup:
     count: int
     variants: tuple[str, ...]
     row_ids: tuple[int, ...]
+    # How many of the questions got an answer the student voted 👎 on.
+    not_helpful: int = 0
+
+    @property
+    def question_language(self) -> str:
+        """The language the question is written in (students often ask in the other one)."""
+        return "kk" if detect_script(self.text) == "kk_cyrillic" else self.language
 
 
 def question_key(text: str) -> frozenset[str]:
@@ -103,14 +113,24 @@ def group_questions(rows: list[tuple[int, str, str]]) -> list[QuestionGroup]:
 
 
 async def unanswered_groups(session: AsyncSession) -> list[QuestionGroup]:
-    """Open questions the bot suggested something for or could not match, grouped."""
-    rows = await session.execute(
-        select(QuestionLog.id, QuestionLog.text, QuestionLog.language)
-        .where(QuestionLog.outcome.in_(UNANSWERED_OUTCOMES), QuestionLog.resolution.is_(None))
-        .order_by(QuestionLog.id.desc())
-        .limit(_MAX_ROWS)
-    )
-    return group_questions([(int(i), str(t), str(lang)) for i, t, lang in rows.all()])
+    """Open questions without an answer: nothing matched, a "did you mean" where nothing was
+    chosen, an answer voted 👎; grouped."""
+    rows = (
+        await session.execute(
+            select(QuestionLog.id, QuestionLog.text, QuestionLog.language, QuestionLog.outcome)
+            .where(QuestionLog.outcome.in_(UNANSWERED_OUTCOMES), QuestionLog.resolution.is_(None))
+            .order_by(QuestionLog.id.desc())
+            .limit(_MAX_ROWS)
+        )
+    ).all()
+    disliked = {int(i) for i, _t, _l, outcome in rows if outcome == NOT_HELPFUL}
+    groups = group_questions([(int(i), str(t), str(lang)) for i, t, lang, _o in rows])
+    if not disliked:
+        return groups
+    return [
+        replace(group, not_helpful=sum(1 for i in group.row_ids if i in disliked))
+        for group in groups
+    ]
 
 
 async def find_group(session: AsyncSession, row_id: int) -> QuestionGroup | None:
@@ -129,3 +149,17 @@ async def resolve_group(session: AsyncSession, group: QuestionGroup, resolution:
         .values(resolution=resolution)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def answered_now(
+    session: AsyncSession, kb: KnowledgeBase, entry_id: str
+) -> list[QuestionGroup]:
+    """Take off the list the open groups that `kb` now answers outright with entry `entry_id`
+    (after an admin attached a question to it); returns them."""
+    groups = []
+    for group in await unanswered_groups(session):
+        result = kb.search(group.text, group.question_language)
+        if result.confident and result.best is not None and result.best.id == entry_id:
+            if await resolve_group(session, group, ANSWERED_NOW):
+                groups.append(group)
+    return groups

@@ -1,0 +1,1 @@
+"""The admins' stale-content review (/kb_review) and its monthly reminder."""
