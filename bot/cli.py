@@ -221,20 +221,53 @@ def cmd_nlu_export_faq(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from datetime import timedelta
+    from pathlib import Path
 
     from bot.db.models import utcnow
+    from bot.services.learning_report import build_learning_report, render_learning_plain
     from bot.services.reports import build_report, render_plain
+
+    want_charts = bool(args.charts or args.html)
 
     async def _report(app: Any) -> Any:
         since = utcnow() - timedelta(days=args.days) if args.days else None
         async with app.session_factory() as session:
-            return await build_report(session, since=since)
+            report = await build_report(session, since=since)
+            learning = await build_learning_report(session, since=since)
+            if not want_charts:
+                return report, learning, []
+            from bot.charts.album import draw_report_charts
 
-    report = asyncio.run(_with_store(_report, seed=False))
+            with app.i18n.context(), app.i18n.use_locale(args.lang):
+                return report, learning, await draw_report_charts(session, since=since)
+
+    report, learning, charts = asyncio.run(_with_store(_report, seed=False))
     if args.json:
-        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {**report.as_dict(), "learning": learning.as_dict()}, ensure_ascii=False, indent=2
+            )
+        )
     else:
         print(render_plain(report))
+        print(render_learning_plain(learning))
+    if args.charts:
+        folder = Path(args.charts)
+        folder.mkdir(parents=True, exist_ok=True)
+        for chart in charts:
+            (folder / f"{chart.name}.png").write_bytes(chart.png)
+            print(f"wrote {folder / f'{chart.name}.png'}", file=sys.stderr)
+        if not charts:
+            print("no charts: nothing recorded in this period", file=sys.stderr)
+    if args.html:
+        from bot.charts.html import render_html
+
+        period = f"last {args.days} days" if args.days else "all time"
+        page = render_html(
+            f"Kelisim report, {period}", render_plain(report), charts, language=args.lang
+        )
+        Path(args.html).write_text(page, encoding="utf-8")
+        print(f"wrote {args.html}", file=sys.stderr)
     return 0
 
 
@@ -265,7 +298,12 @@ def cmd_learn_import(args: argparse.Namespace) -> int:
         return 1
 
     async def _import(app: Any) -> Any:
+        from bot.services.quizzes import unknown_faq_links
+
         async with app.session_factory() as session, session.begin():
+            # Students simply get no "read more" button for an entry the store lacks.
+            for problem in await unknown_faq_links(session, result.items):
+                print(f"warning: {args.path}: {problem}", file=sys.stderr)
             return await import_materials(session, result.items, replace=args.replace)
 
     summary = asyncio.run(_with_store(_import, seed=False))
@@ -273,6 +311,23 @@ def cmd_learn_import(args: argparse.Namespace) -> int:
         f"imported: {summary.added} added, {summary.changed} changed, "
         f"{summary.unchanged} unchanged, {summary.removed} removed"
     )
+    return 0
+
+
+def cmd_learn_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.services.quizzes import export_materials
+    from knowledge_base.learning import dump_materials
+
+    async def _export(app: Any) -> Any:
+        async with app.session_factory() as session:
+            return await export_materials(session)
+
+    materials = asyncio.run(_with_store(_export, seed=False))
+    Path(args.path).write_text(dump_materials(materials), encoding="utf-8")
+    quizzes = sum(1 for m in materials if m.quiz is not None)
+    print(f"exported: {len(materials)} materials, {quizzes} with a quiz")
     return 0
 
 
@@ -344,18 +399,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.set_defaults(func=cmd_learn_validate)
     p = learn.add_parser(
-        "import", help="load learning-material YAML into the store (nothing if any is invalid)"
+        "import",
+        help="load learning-material YAML with quizzes into the store (nothing if any is invalid)",
     )
     p.add_argument("path", metavar="PATH")
     p.add_argument("--replace", action="store_true", help="delete materials that are not in PATH")
     p.set_defaults(func=cmd_learn_import)
+    p = learn.add_parser("export", help="write the store's materials and their quizzes as YAML")
+    p.add_argument("path", metavar="PATH")
+    p.set_defaults(func=cmd_learn_export)
 
     p = commands.add_parser(
         "report",
-        help="consultation report: volumes, reply and resolution times, surveys per curator",
+        help="consultation report (volumes, reply and resolution times, surveys per curator) "
+        "and learning: quiz pass rates, materials opened, attendance, group joins",
     )
     p.add_argument("--days", type=int, default=None, help="only the last N days (default: all)")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument(
+        "--charts", metavar="DIR", default=None, help="also write the charts as PNG files into DIR"
+    )
+    p.add_argument(
+        "--html",
+        metavar="FILE",
+        default=None,
+        help="also write one self-contained HTML report (charts inline) to FILE",
+    )
+    p.add_argument(
+        "--lang",
+        choices=("en", "kk", "ru"),
+        default="en",
+        help="language of the charts' titles and labels (default en)",
+    )
     p.set_defaults(func=cmd_report)
 
     from nlu.cli import register as register_nlu

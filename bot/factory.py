@@ -21,7 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.fsm import FsmFlushMiddleware, StoreStorage
+from bot.handlers.groups import router as groups
 from bot.handlers.kb_review.notices import schedule_review_reminder
+from bot.handlers.progress import router as progress
+from bot.handlers.quiz import router as quiz
 from bot.i18n import create_i18n
 from bot.middlewares.callback_guard import CallbackGuardMiddleware
 from bot.middlewares.database import DbSessionMiddleware
@@ -128,6 +131,9 @@ def create_routers() -> list[Router]:
         kb.create_refusal_router(),
         consultation.create_router(),
         outreach.create_router(),
+        quiz.create_router(),
+        progress.create_router(),
+        groups.create_router(),
         dialogue.create_router(),
         fallback.create_router(),
         membership.create_router(),

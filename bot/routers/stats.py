@@ -10,10 +10,12 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.charts.album import draw_report_charts, send_charts
 from bot.consultation_texts import area_label, duration_text
 from bot.db.models import utcnow
 from bot.filters import HasRole
 from bot.handlers.common import refuse_non_admin
+from bot.handlers.learning_stats import learning_stats_text
 from bot.services.reports import Report, build_report
 from bot.services.roles import ADMIN
 
@@ -88,8 +90,12 @@ async def show_stats(
 ) -> None:
     arg = (command.args or "").strip()
     days = int(arg) if arg.isdigit() and 0 < int(arg) <= 3650 else DEFAULT_DAYS
-    report = await build_report(session, since=utcnow() - timedelta(days=days))
-    await message.answer(render_report(report, days, language))
+    since = utcnow() - timedelta(days=days)
+    report = await build_report(session, since=since)
+    # One message: Telegram's limits are handled by the Bot session, which splits long texts.
+    learning = await learning_stats_text(session, days)
+    await message.answer(render_report(report, days, language) + "\n\n" + learning)
+    await send_charts(message, await draw_report_charts(session, since=since))
 
 
 def register(router: Router) -> None:

@@ -32,6 +32,7 @@ from aiogram.methods import (
     GetMe,
     GetWebhookInfo,
     SendDocument,
+    SendMediaGroup,
     SendMessage,
     SendPhoto,
     SendVoice,
@@ -43,6 +44,7 @@ from aiogram.types import (
     File,
     InlineKeyboardMarkup,
     InputFile,
+    InputMediaPhoto,
     Message,
     MessageId,
     PhotoSize,
@@ -309,6 +311,8 @@ class RecordingSession(BaseSession):
             file_id, unique_id = self._file(method.photo, "photo")
             photo = [PhotoSize(file_id=file_id, file_unique_id=unique_id, width=1280, height=1280)]
             return self._send(bot, method, photo=photo, caption=method.caption)
+        if isinstance(method, SendMediaGroup):
+            return [self._album_item(bot, method, item) for item in method.media]
         if isinstance(method, SendDocument):
             file_id, unique_id = self._file(method.document, "document")
             name = getattr(method.document, "filename", None)
@@ -347,6 +351,14 @@ class RecordingSession(BaseSession):
             f"RecordingSession has no answer for {type(method).__name__}; "
             "give one with session.respond(...)"
         )
+
+    def _album_item(self, bot: Bot, method: SendMediaGroup, item: Any) -> Message:
+        """One message of an album; photos get a size, other media are kept as captions."""
+        if not isinstance(item, InputMediaPhoto):
+            return self._send(bot, method, caption=item.caption)
+        file_id, unique_id = self._file(item.media, "photo")
+        photo = [PhotoSize(file_id=file_id, file_unique_id=unique_id, width=1280, height=1280)]
+        return self._send(bot, method, photo=photo, caption=item.caption)
 
     def _file(self, value: InputFile | str, kind: str) -> tuple[str, str]:
         """File id and unique id: kept for a file Telegram knows, new for an upload."""
