@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.fsm import FsmFlushMiddleware, StoreStorage
+from bot.handlers.buddy import notices as buddy_notices
+from bot.handlers.buddy import router as buddy
 from bot.handlers.groups import router as groups
 from bot.handlers.progress import router as progress
 from bot.handlers.quiz import router as quiz
@@ -93,6 +95,8 @@ class App:
         )
         # Announcements a stop interrupted continue.
         resume_outreach(self.planner)
+        # Buddy-programme notices written while the bot was down (retention, say) go out.
+        buddy_notices.deliver_soon(self.planner)
 
     async def aclose(self) -> None:
         if self.planner is not None:
@@ -131,6 +135,7 @@ def create_routers() -> list[Router]:
         quiz.create_router(),
         progress.create_router(),
         groups.create_router(),
+        buddy.create_router(),
         dialogue.create_router(),
         fallback.create_router(),
         membership.create_router(),

@@ -18,13 +18,16 @@ from aiogram.utils.text_decorations import html_decoration as html
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import journeys
+from bot.db.unit_of_work import after_commit
 from bot.event_ui import EventOpen, KindToggle, kind_plural
 from bot.filters import CommandText, PrivateChat
+from bot.handlers.buddy.notices import deliver_soon as deliver_buddy_notices
 from bot.handlers.common import stale_button
 from bot.handlers.progress.ui import ProgressShow
 from bot.keyboards import language_keyboard
 from bot.learning_ui import render_material
 from bot.routers.privacy import ask_delete_confirmation
+from bot.scheduler import Planner
 from bot.services import cabinet, events
 from bot.services.notifications import PREFERENCES, preferences, set_preference
 from bot.services.questions import QuestionRecorder
@@ -157,6 +160,7 @@ async def cabinet_action(
     profiles: ProfileCache,
     recorder: QuestionRecorder,
     language: str,
+    planner: Planner | None = None,
 ) -> None:
     message = callback.message
     user_id = callback.from_user.id
@@ -240,6 +244,7 @@ async def cabinet_action(
             )
         case "withdraw_yes":
             await cabinet.withdraw_consent(session, user_id)
+            after_commit(session, lambda: deliver_buddy_notices(planner))
             profiles.forget(user_id)
             await recorder.forget_user(user_id)
             await callback.answer()

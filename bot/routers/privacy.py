@@ -13,6 +13,7 @@ from bot.callbacks import DeleteData
 from bot.config import Settings
 from bot.db.unit_of_work import after_commit
 from bot.filters import CommandText, PrivateChat
+from bot.handlers.buddy.notices import deliver_soon as deliver_buddy_notices
 from bot.keyboards import delete_keyboard, privacy_keyboard
 from bot.scheduler import Planner
 from bot.services import consultations, surveys
@@ -89,6 +90,8 @@ async def delete_chosen(
     after_commit(session, lambda: _cancel_jobs(planner, cases_gone, surveys_gone))
     cases.discard(user_id)
     await delete_user_data(session, user_id)
+    # Their buddy, if any, is told they left.
+    after_commit(session, lambda: deliver_buddy_notices(planner))
     profiles.forget(user_id)
     await state.clear()
     await callback.answer()
