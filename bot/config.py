@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     intent_threshold: float = 0.6
     # Seconds an idle question-log batch waits before it is written.
     log_flush_interval: float = 2.0
+    # Updates that met a store outage wait here (default: beside the SQLite file, or var/).
+    spool_path: Path | None = None
+    # Seconds between attempts to replay them.
+    spool_retry_every: float = 5.0
 
     @field_validator("admin_ids", "curator_ids", mode="before")
     @classmethod
@@ -86,3 +90,14 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def spool_file(self) -> Path:
+        """Where updates wait out a store outage: the setting, else beside the SQLite file."""
+        if self.spool_path is not None:
+            return self.spool_path
+        if self.is_sqlite and ":///" in self.database_url:
+            database = Path(self.database_url.split(":///", 1)[1])
+            if database.name and database.name != ":memory:":
+                return database.with_name(database.stem + "-spool.jsonl")
+        return PROJECT_ROOT / "var" / "spool.jsonl"

@@ -31,6 +31,7 @@ from bot.middlewares.callback_guard import CallbackGuardMiddleware
 from bot.middlewares.database import DbSessionMiddleware
 from bot.middlewares.locale import LocaleMiddleware, language_from_code
 from bot.middlewares.ordering import ChatOrderMiddleware
+from bot.middlewares.outage import StoreOutageMiddleware, UpdateSpool
 from bot.middlewares.roles import RolesMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.outreach import resume_outreach
@@ -188,9 +189,28 @@ def create_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatche
     dp.update.outer_middleware(ChatOrderMiddleware())
     if isinstance(dp.storage, StoreStorage):
         dp.update.outer_middleware(FsmFlushMiddleware(dp.storage))
+    _keep_updates_through_store_outages(app, dp)
     dp.include_routers(*create_routers())
     dp.errors.register(_make_error_handler(app))
     return dp
+
+
+def _keep_updates_through_store_outages(app: App, dp: Dispatcher) -> None:
+    spool = UpdateSpool(
+        app.settings.spool_file,
+        app.engine,
+        app.i18n,
+        app.settings.default_language,
+        retry_every=app.settings.spool_retry_every,
+    )
+    dp.update.outer_middleware(StoreOutageMiddleware(spool))
+    dp["spool"] = spool
+
+    async def start_replaying(bot: Bot, dispatcher: Dispatcher) -> None:
+        spool.start(bot, dispatcher)
+
+    dp.startup.register(start_replaying)
+    dp.shutdown.register(spool.stop)
 
 
 def _make_error_handler(app: App) -> Callable[[ErrorEvent, Bot], Awaitable[bool]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration as html
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -57,6 +56,7 @@ def render_learning_stats(report: LearningReport, days: int) -> str:
     return "\n".join(lines)
 
 
-async def send_learning_stats(message: Message, session: AsyncSession, days: int) -> None:
+async def learning_stats_text(session: AsyncSession, days: int) -> str:
+    """The section /stats appends to the consultation report."""
     report = await build_learning_report(session, since=utcnow() - timedelta(days=days))
-    await message.answer(render_learning_stats(report, days))
+    return render_learning_stats(report, days)

@@ -14,7 +14,7 @@ from bot.consultation_texts import area_label, duration_text
 from bot.db.models import utcnow
 from bot.filters import HasRole
 from bot.handlers.common import refuse_non_admin
-from bot.handlers.learning_stats import send_learning_stats
+from bot.handlers.learning_stats import learning_stats_text
 from bot.services.reports import Report, build_report
 from bot.services.roles import ADMIN
 
@@ -90,8 +90,9 @@ async def show_stats(
     arg = (command.args or "").strip()
     days = int(arg) if arg.isdigit() and 0 < int(arg) <= 3650 else DEFAULT_DAYS
     report = await build_report(session, since=utcnow() - timedelta(days=days))
-    await message.answer(render_report(report, days, language))
-    await send_learning_stats(message, session, days)
+    # One message: Telegram's limits are handled by the Bot session, which splits long texts.
+    learning = await learning_stats_text(session, days)
+    await message.answer(render_report(report, days, language) + "\n\n" + learning)
 
 
 def register(router: Router) -> None:
