@@ -8,7 +8,7 @@ forward shows its author and an anonymous student must stay a case number.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
@@ -21,7 +21,9 @@ from bot.config import Settings
 from bot.consultation_keyboards import owner_keyboard, take_keyboard
 from bot.consultation_texts import card_text, owner_line, relay_header
 from bot.db.models import Consultation, ConsultationMessage
+from bot.handlers.curator_assist.ui import card_block
 from bot.services import consultations
+from bot.services.knowledge import Entry
 from bot.services.roles import ADMIN, CURATOR, RoleDirectory
 from bot.services.users import person_language
 
@@ -95,8 +97,11 @@ async def announce(
     settings: Settings,
     roles: RoleDirectory,
     consultation: Consultation,
+    *,
+    assist: Sequence[Entry] = (),
 ) -> int:
-    """Post the card to the curators' group (if set) and to each curator privately.
+    """Post the card to the curators' group (if set) and to each curator privately, ending
+    with the `assist` entries closest to what the student wrote.
 
     Returns how many cards were delivered. An unreachable group is logged, and the private
     cards still go out.
@@ -111,6 +116,7 @@ async def announce(
         language = await person_language(session, chat_id, settings.default_language)
         with i18n.use_locale(language):
             text = card_text(consultation, first, language, owner_line(consultation))
+            text += card_block(assist, language)
             markup = take_keyboard(consultation.id)
         try:
             sent = await bot.send_message(chat_id, text, reply_markup=markup)

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.fsm import FsmFlushMiddleware, StoreStorage
+from bot.handlers.curator_assist.router import create_router as create_curator_assist_router
 from bot.handlers.kb_review.notices import schedule_review_reminder
 from bot.i18n import create_i18n
 from bot.middlewares.callback_guard import CallbackGuardMiddleware
@@ -127,6 +128,7 @@ def create_routers() -> list[Router]:
         kb.create_router(),
         kb.create_refusal_router(),
         consultation.create_router(),
+        create_curator_assist_router(),
         outreach.create_router(),
         dialogue.create_router(),
         fallback.create_router(),

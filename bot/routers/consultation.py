@@ -60,7 +60,7 @@ from bot.keyboards import curator_offer_keyboard
 from bot.routers import curator, stats
 from bot.routers.onboarding import consent_text
 from bot.scheduler import Planner
-from bot.services import consultations, surveys
+from bot.services import consultations, curator_assist, surveys
 from bot.services.consultations import (
     AREAS,
     QUESTIONNAIRES,
@@ -70,6 +70,7 @@ from bot.services.consultations import (
     OpenCases,
     Refusal,
 )
+from bot.services.knowledge import KnowledgeBase
 from bot.services.roles import ADMIN, CURATOR, RoleDirectory
 from bot.services.users import Profile, ProfileCache, give_consent
 from bot.texts import help_numbers
@@ -308,6 +309,7 @@ async def form_step(
     cases: OpenCases,
     planner: Planner,
     profile: Profile | None,
+    kb: KnowledgeBase,
 ) -> None:
     message = callback.message
     if not isinstance(message, Message):
@@ -363,7 +365,9 @@ async def form_step(
             first_message=form.get("message"),
         )
         await _clear_form(state)
-        await _open(message, callback, draft, session, bot, i18n, settings, roles, cases, planner)
+        await _open(
+            message, callback, draft, session, bot, i18n, settings, roles, cases, planner, kb
+        )
         return
     await stale_button(callback)
 
@@ -379,6 +383,7 @@ async def _open(
     roles: RoleDirectory,
     cases: OpenCases,
     planner: Planner,
+    kb: KnowledgeBase,
 ) -> None:
     user = callback.from_user
     try:
@@ -410,7 +415,11 @@ async def _open(
     cases.add(user.id, consultation.id)
     await roles.refresh()
     # Curators see the card, and the SLA timer starts, only once the request is stored.
-    after_commit(session, lambda: announce(bot, session, i18n, settings, roles, consultation))
+    assist = await curator_assist.suggestions(session, kb, consultation)
+    after_commit(
+        session,
+        lambda: announce(bot, session, i18n, settings, roles, consultation, assist=assist),
+    )
     opened_at = aware(consultation.created_at) or utcnow()
     after_commit(session, lambda: planner.unclaimed(consultation.id, opened_at))
     if draft.urgent:
@@ -518,6 +527,7 @@ async def urgent_step(
     cases: OpenCases,
     planner: Planner,
     profile: Profile | None,
+    kb: KnowledgeBase,
 ) -> None:
     message = callback.message
     if not isinstance(message, Message) or callback_data.action not in (
@@ -556,7 +566,7 @@ async def urgent_step(
         first_message=data.get(INCIDENT_KEY),
     )
     await state.update_data({INCIDENT_KEY: None})
-    await _open(message, callback, draft, session, bot, i18n, settings, roles, cases, planner)
+    await _open(message, callback, draft, session, bot, i18n, settings, roles, cases, planner, kb)
 
 
 # ----- while a consultation is open -----

@@ -52,9 +52,11 @@ from bot.db.models import Consultation, User, utcnow
 from bot.db.unit_of_work import after_commit
 from bot.filters import HasRole
 from bot.handlers.common import refuse_non_curator, stale_button
+from bot.handlers.curator_assist.router import send_suggestions
 from bot.scheduler import Planner
-from bot.services import consultations, surveys
+from bot.services import consultations, curator_assist, surveys
 from bot.services.consultations import ConsultationRefused, OpenCases, Refusal
+from bot.services.knowledge import KnowledgeBase
 from bot.services.roles import CURATOR, RoleDirectory
 
 log = logging.getLogger(__name__)
@@ -155,11 +157,12 @@ async def case_action(
     planner: Planner,
     fsm_storage: BaseStorage,
     is_admin: bool,
+    kb: KnowledgeBase,
 ) -> None:
     match callback_data.action:
         case "take":
             await _take(
-                callback, callback_data.case, session, bot, i18n, settings, planner, fsm_storage
+                callback, callback_data.case, session, bot, i18n, settings, planner, fsm_storage, kb
             )
         case "write" | "note" | "close" | "history" | "transfer":
             await _owner_action(callback, callback_data, session, bot, roles, fsm_storage, is_admin)
@@ -176,6 +179,7 @@ async def _take(
     settings: Settings,
     planner: Planner,
     storage: BaseStorage,
+    kb: KnowledgeBase,
 ) -> None:
     curator = callback.from_user
     try:
@@ -188,6 +192,9 @@ async def _take(
     after_commit(session, lambda: planner.reply_timer(consultation.id, taken_at))
     await callback.answer(_("Consultation {case} is yours.").format(case=case_number(case)))
     await private_context(storage, bot, curator.id).update_data({FOCUS_KEY: consultation.id})
+    # The closest knowledge-base answers arrive just before the panel, which stays the newest.
+    entries = await curator_assist.suggestions(session, kb, consultation)
+    after_commit(session, lambda: send_suggestions(bot, curator.id, consultation, entries))
     after_commit(session, lambda: _hand_over(session, bot, i18n, settings, consultation, curator))
 
 
