@@ -225,6 +225,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     from bot.db.models import utcnow
     from bot.services.curator_assist import sends_per_entry
+    from bot.services.learning_report import build_learning_report, render_learning_plain
     from bot.services.reports import build_report, render_plain
 
     want_charts = bool(args.charts or args.html)
@@ -234,21 +235,22 @@ def cmd_report(args: argparse.Namespace) -> int:
         async with app.session_factory() as session:
             report = await build_report(session, since=since)
             sends = await sends_per_entry(session, since=since)
+            learning = await build_learning_report(session, since=since)
             if not want_charts:
-                return report, sends, []
+                return report, sends, learning, []
             from bot.charts.album import draw_report_charts
 
             with app.i18n.context(), app.i18n.use_locale(args.lang):
-                return report, sends, await draw_report_charts(session, since=since)
+                return report, sends, learning, await draw_report_charts(session, since=since)
 
-    report, sends, charts = asyncio.run(_with_store(_report, seed=False))
-    summary = render_plain(report)
+    report, sends, learning, charts = asyncio.run(_with_store(_report, seed=False))
+    summary = render_plain(report) + "\n" + render_learning_plain(learning)
     if sends:
         summary += "\nKnowledge-base answers curators sent: " + ", ".join(
             f"{slug} {count}" for slug, count in sends
         )
     if args.json:
-        data = report.as_dict()
+        data = {**report.as_dict(), "learning": learning.as_dict()}
         data["curator_assist_sends"] = dict(sends)
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
@@ -298,7 +300,12 @@ def cmd_learn_import(args: argparse.Namespace) -> int:
         return 1
 
     async def _import(app: Any) -> Any:
+        from bot.services.quizzes import unknown_faq_links
+
         async with app.session_factory() as session, session.begin():
+            # Students simply get no "read more" button for an entry the store lacks.
+            for problem in await unknown_faq_links(session, result.items):
+                print(f"warning: {args.path}: {problem}", file=sys.stderr)
             return await import_materials(session, result.items, replace=args.replace)
 
     summary = asyncio.run(_with_store(_import, seed=False))
@@ -306,6 +313,23 @@ def cmd_learn_import(args: argparse.Namespace) -> int:
         f"imported: {summary.added} added, {summary.changed} changed, "
         f"{summary.unchanged} unchanged, {summary.removed} removed"
     )
+    return 0
+
+
+def cmd_learn_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.services.quizzes import export_materials
+    from knowledge_base.learning import dump_materials
+
+    async def _export(app: Any) -> Any:
+        async with app.session_factory() as session:
+            return await export_materials(session)
+
+    materials = asyncio.run(_with_store(_export, seed=False))
+    Path(args.path).write_text(dump_materials(materials), encoding="utf-8")
+    quizzes = sum(1 for m in materials if m.quiz is not None)
+    print(f"exported: {len(materials)} materials, {quizzes} with a quiz")
     return 0
 
 
@@ -377,15 +401,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.set_defaults(func=cmd_learn_validate)
     p = learn.add_parser(
-        "import", help="load learning-material YAML into the store (nothing if any is invalid)"
+        "import",
+        help="load learning-material YAML with quizzes into the store (nothing if any is invalid)",
     )
     p.add_argument("path", metavar="PATH")
     p.add_argument("--replace", action="store_true", help="delete materials that are not in PATH")
     p.set_defaults(func=cmd_learn_import)
+    p = learn.add_parser("export", help="write the store's materials and their quizzes as YAML")
+    p.add_argument("path", metavar="PATH")
+    p.set_defaults(func=cmd_learn_export)
 
     p = commands.add_parser(
         "report",
-        help="consultation report: volumes, reply and resolution times, surveys per curator",
+        help="consultation report (volumes, reply and resolution times, surveys per curator) "
+        "and learning: quiz pass rates, materials opened, attendance, group joins",
     )
     p.add_argument("--days", type=int, default=None, help="only the last N days (default: all)")
     p.add_argument("--json", action="store_true", help="print JSON")

@@ -18,13 +18,30 @@ from bot.texts import N_
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "menu", "consult", "events", "learn", "my", "me", "lang", "privacy", "help")
+COMMANDS = (
+    "start",
+    "menu",
+    "consult",
+    "events",
+    "learn",
+    "quiz",
+    "progress",
+    "groups",
+    "my",
+    "me",
+    "lang",
+    "privacy",
+    "help",
+)
 DESCRIPTIONS = {
     "start": N_("Start and choose language"),
     "menu": N_("Main menu"),
     "consult": N_("Contact a curator"),
     "events": N_("Events"),
     "learn": N_("Learning materials"),
+    "quiz": N_("Self-check quizzes"),
+    "progress": N_("My learning progress"),
+    "groups": N_("Interest groups and clubs"),
     "my": N_("My requests"),
     "me": N_("My cabinet: reminders, notifications, my data"),
     "help": N_("What the bot can do"),
@@ -43,8 +60,11 @@ STAFF_DESCRIPTIONS = {
     "kb_export": N_("Download the knowledge base as YAML"),
     "kb_review": N_("Check that answers are still true"),
     "staff": N_("Admins and curators"),
+    "quiz_edit": N_("Write and change self-check quizzes"),
+    "attendance": N_("Mark who came to an event"),
+    "new_group": N_("Publish an interest group"),
 }
-CURATOR_MENU = ("queue", "mine")
+CURATOR_MENU = ("queue", "mine", "attendance")
 ADMIN_MENU = (
     "stats",
     "kb",
@@ -55,6 +75,8 @@ ADMIN_MENU = (
     "new_event",
     "announce",
     "staff",
+    "quiz_edit",
+    "new_group",
 )
 
 

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     webhook_port: int = 8080
     webhook_secret: str | None = None
     log_level: str = "INFO"
+    # A TrueType font with Kazakh letters for the progress card (default: DejaVu Sans if found).
+    progress_font: str | None = None
     # Seconds a call to Telegram may spend waiting out 429s and retrying 5xx/network errors.
     telegram_retry_budget: float = 30.0
     default_language: Language = "kk"

@@ -22,7 +22,10 @@ from bot.config import Settings
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.fsm import FsmFlushMiddleware, StoreStorage
 from bot.handlers.curator_assist.router import create_router as create_curator_assist_router
+from bot.handlers.groups import router as groups
 from bot.handlers.kb_review.notices import schedule_review_reminder
+from bot.handlers.progress import router as progress
+from bot.handlers.quiz import router as quiz
 from bot.i18n import create_i18n
 from bot.middlewares.callback_guard import CallbackGuardMiddleware
 from bot.middlewares.database import DbSessionMiddleware
@@ -130,6 +133,9 @@ def create_routers() -> list[Router]:
         consultation.create_router(),
         create_curator_assist_router(),
         outreach.create_router(),
+        quiz.create_router(),
+        progress.create_router(),
+        groups.create_router(),
         dialogue.create_router(),
         fallback.create_router(),
         membership.create_router(),

@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import MenuItem
 from bot.db.models import LearningMaterial
+from bot.handlers.progress.ui import material_buttons
+from bot.handlers.quiz.ui import QuizOpen
 from bot.services import learning
 
 
@@ -35,11 +37,16 @@ def render_material(material: LearningMaterial, language: str) -> str:
     return text
 
 
-def learning_keyboard() -> InlineKeyboardMarkup:
+def learning_keyboard(
+    found: list[LearningMaterial] | None = None, language: str = "kk"
+) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
+    # One button per material: opening one counts in the student's progress.
+    material_buttons(builder, found or [], language)
     builder.button(text=_("📅 Events"), callback_data=MenuItem(item="events"))
     builder.button(text=_("🧑‍🏫 Contact a curator"), callback_data=MenuItem(item="consult"))
-    builder.adjust(2)
+    builder.button(text=_("📝 Self-check quizzes"), callback_data=QuizOpen(quiz=0))
+    builder.adjust(*([1] * len(found or [])), 2)
     return builder.as_markup()
 
 
@@ -58,6 +65,6 @@ async def show_learning(message: Message, session: AsyncSession, language: str) 
             message_text = ""
         message_text = f"{message_text}\n\n{chunk}" if message_text else chunk
     await message.answer(
-        message_text, reply_markup=learning_keyboard(), disable_web_page_preview=True
+        message_text, reply_markup=learning_keyboard(found, language), disable_web_page_preview=True
     )
     return True

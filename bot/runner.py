@@ -38,6 +38,9 @@ async def prepare_store(app: App, *, seed: bool = True) -> None:
         await seed_lexicon(app)
     await app.kb.reload(app.session_factory)
     log.info("knowledge base: %d published entries", len(app.kb))
+    from bot.services.progress import ladder
+
+    ladder()  # a broken knowledge_base/levels.yml stops the start, naming file and line
 
 
 async def seed_lexicon(app: App) -> None:

@@ -7,8 +7,10 @@
   description: {kk: "...", ru: "..."}
   url: "https://..."                   # optional
   topics: [learning, accord]           # optional knowledge-base categories, for recommendations
+  quiz: {...}                          # optional self-check quiz, see knowledge_base/quizzes.py
 ```
-A file with any problem loads nothing, as with the knowledge base.
+A file with any problem loads nothing, as with the knowledge base; problems name the file and
+the line.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from knowledge_base.quizzes import Quiz, child, quiz_from_dict, quiz_to_dict
 from knowledge_base.schema import is_slug
 
 LEARNING_DIR = Path(__file__).resolve().parent / "learning"
@@ -27,7 +30,7 @@ KINDS = ("course", "webinar", "methodology", "textbook", "module", "reading")
 LANGUAGES = ("kk", "ru")
 TITLE_MAX = 300
 DESCRIPTION_MAX = 1500
-FIELDS = frozenset({"id", "kind", "title", "description", "url", "topics"})
+FIELDS = frozenset({"id", "kind", "title", "description", "url", "topics", "quiz"})
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class Material:
     description: dict[str, str]
     url: str | None = None
     topics: tuple[str, ...] = ()
+    quiz: Quiz | None = None
 
 
 @dataclass
@@ -69,8 +73,10 @@ def _texts(value: object, name: str, limit: int, problems: list[str]) -> dict[st
     return texts
 
 
-def material_from_dict(data: object) -> tuple[Material | None, list[str]]:
-    """One entry checked; the problems say what to fix."""
+def material_from_dict(
+    data: object, node: yaml.Node | None = None
+) -> tuple[Material | None, list[str]]:
+    """One entry checked; the problems say what to fix (a quiz's with `line N:` first)."""
     if not isinstance(data, dict):
         return None, ["is not a mapping with id, kind, title and description"]
     problems: list[str] = []
@@ -92,11 +98,39 @@ def material_from_dict(data: object) -> tuple[Material | None, list[str]]:
     if not isinstance(topics, list) or not all(is_slug(t) for t in topics):
         problems.append("topics must be a list of slugs")
         topics = []
+    quiz = None
+    if data.get("quiz") is not None:
+        quiz, quiz_problems = quiz_from_dict(data["quiz"], child(node, "quiz"))
+        problems += [f"line {line}: {p}" if line else p for line, p in quiz_problems]
     if problems:
         return None, problems
     return (
-        Material(str(material_id), str(kind), title, description, url, tuple(topics)),
+        Material(str(material_id), str(kind), title, description, url, tuple(topics), quiz),
         [],
+    )
+
+
+def material_to_dict(material: Material) -> dict[str, Any]:
+    """The YAML shape of a material (what `material_from_dict` reads back)."""
+    data: dict[str, Any] = {
+        "id": material.id,
+        "kind": material.kind,
+        "title": dict(material.title),
+        "description": dict(material.description),
+    }
+    if material.url:
+        data["url"] = material.url
+    if material.topics:
+        data["topics"] = list(material.topics)
+    if material.quiz is not None:
+        data["quiz"] = quiz_to_dict(material.quiz)
+    return data
+
+
+def dump_materials(materials: Iterable[Material]) -> str:
+    """Materials as a YAML document that `parse_materials` accepts."""
+    return yaml.safe_dump(
+        [material_to_dict(m) for m in materials], allow_unicode=True, sort_keys=False, width=100
     )
 
 
@@ -113,6 +147,7 @@ def parse_materials(text: str, source: str) -> MaterialsResult:
         if _uses_aliases(text):
             return MaterialsResult([], [f"{source}: YAML anchors and aliases are not allowed"])
         data: Any = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
         return MaterialsResult([], [f"{source}: not valid YAML: {error}"])
     if not isinstance(data, list):
@@ -120,12 +155,20 @@ def parse_materials(text: str, source: str) -> MaterialsResult:
     result = MaterialsResult()
     seen: set[str] = set()
     for index, entry in enumerate(data):
-        material, problems = material_from_dict(entry)
+        node = child(root, index)
+        material, problems = material_from_dict(entry, node)
         label = entry.get("id") if isinstance(entry, dict) else None
         label = label if isinstance(label, str) else f"entry {index + 1}"
         if material is not None and material.id in seen:
             problems = [f"id is used twice in {source}"]
-        result.problems += [f"{source}: {label}: {p}" for p in problems]
+        entry_line = node.start_mark.line + 1 if node is not None else 0
+        for problem in problems:
+            # "file:line: id: problem", the line of the exact field where one is known.
+            line, _sep, rest = problem.partition(": ")
+            if line.startswith("line ") and line[5:].isdigit():
+                result.problems.append(f"{source}:{line[5:]}: {label}: {rest}")
+            else:
+                result.problems.append(f"{source}:{entry_line}: {label}: {problem}")
         if material is not None and not problems:
             seen.add(material.id)
             result.items.append(material)

@@ -21,6 +21,7 @@ from bot import journeys
 from bot.event_ui import EventOpen, KindToggle, kind_plural
 from bot.filters import CommandText, PrivateChat
 from bot.handlers.common import stale_button
+from bot.handlers.progress.ui import ProgressShow
 from bot.keyboards import language_keyboard
 from bot.learning_ui import render_material
 from bot.routers.privacy import ask_delete_confirmation
@@ -48,6 +49,7 @@ def cabinet_keyboard(withdrawn: bool) -> InlineKeyboardMarkup:
         _button(builder, _("📅 My events"), "follows")
         _button(builder, _("🔔 Notifications"), "prefs")
         _button(builder, _("⭐ Recommended for me"), "recommend")
+        builder.button(text=_("🏅 My progress"), callback_data=ProgressShow())
         _button(builder, _("↩️ Withdraw consent"), "withdraw")
     _button(builder, _("📦 Export my data"), "export")
     _button(builder, _("🗑 Delete my data"), "delete")

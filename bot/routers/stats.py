@@ -16,6 +16,7 @@ from bot.db.models import utcnow
 from bot.filters import HasRole
 from bot.handlers.common import refuse_non_admin
 from bot.handlers.curator_assist.ui import assist_stats_block
+from bot.handlers.learning_stats import learning_stats_text
 from bot.services.curator_assist import sends_per_entry
 from bot.services.reports import Report, build_report
 from bot.services.roles import ADMIN
@@ -93,7 +94,9 @@ async def show_stats(
     days = int(arg) if arg.isdigit() and 0 < int(arg) <= 3650 else DEFAULT_DAYS
     since = utcnow() - timedelta(days=days)
     report = await build_report(session, since=since)
-    text = render_report(report, days, language)
+    # One message: Telegram's limits are handled by the Bot session, which splits long texts.
+    learning = await learning_stats_text(session, days)
+    text = render_report(report, days, language) + "\n\n" + learning
     text += assist_stats_block(await sends_per_entry(session, since=since))
     await message.answer(text)
     await send_charts(message, await draw_report_charts(session, since=since))

@@ -28,7 +28,7 @@ from bot.db.models import (
     User,
     utcnow,
 )
-from bot.services import events, learning
+from bot.services import events, groups, learning, progress, quizzes
 from bot.services.notifications import CONSENT_WITHDRAWN, Preferences, preferences
 
 OPEN_STATUSES = ("waiting", "active")
@@ -232,6 +232,9 @@ async def export_data(session: AsyncSession, user_id: int) -> dict[str, Any] | N
             {"announcement_id": aid, "status": status, "sent_at": _iso(sent_at)}
             for aid, status, sent_at in deliveries
         ],
+        "quiz_attempts": await quizzes.export_attempts(session, user_id),
+        "learning_progress": await progress.export_progress(session, user_id),
+        "interest_groups": await groups.export_memberships(session, user_id),
     }
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import LearningMaterial
+from bot.services.quizzes import import_quizzes
 from knowledge_base.learning import Material
 
 
@@ -37,7 +38,9 @@ def _values(material: Material, position: int) -> dict[str, object]:
 async def import_materials(
     session: AsyncSession, materials: Iterable[Material], *, replace: bool = False
 ) -> ImportSummary:
-    """Upsert by id, keeping the file's order; `replace` also deletes materials not given."""
+    """Upsert by id, keeping the file's order; `replace` also deletes materials not given.
+    Their self-check quizzes are stored with them."""
+    materials = list(materials)
     existing = {m.slug: m for m in (await session.scalars(select(LearningMaterial))).all()}
     added = changed = unchanged = 0
     seen: set[str] = set()
@@ -61,6 +64,7 @@ async def import_materials(
             await session.execute(delete(LearningMaterial).where(LearningMaterial.slug.in_(gone)))
         removed = len(gone)
     await session.flush()
+    await import_quizzes(session, materials, replace=replace)
     return ImportSummary(added, changed, unchanged, removed)
 
 

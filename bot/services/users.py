@@ -129,13 +129,19 @@ async def delete_user_data(session: AsyncSession, user_id: int) -> bool:
     # Imported here: those services build on this module's tables, not the other way round.
     from bot.services.consultations import anonymise_student
     from bot.services.events import forget_user as forget_event_follows
+    from bot.services.groups import forget_user as forget_groups
     from bot.services.notifications import forget_user as forget_preferences
+    from bot.services.progress import forget_user as forget_progress
+    from bot.services.quizzes import forget_user as forget_quiz_attempts
     from bot.services.surveys import cancel_for_student
 
     await anonymise_student(session, user_id)
     await cancel_for_student(session, user_id)
     await forget_event_follows(session, user_id)
     await forget_preferences(session, user_id)
+    await forget_quiz_attempts(session, user_id)
+    await forget_progress(session, user_id)
+    await forget_groups(session, user_id)
     await session.execute(delete(QuestionLog).where(QuestionLog.user_id == user_id))
     await session.execute(delete(FaqFeedback).where(FaqFeedback.user_id == user_id))
     await session.execute(delete(FsmState).where(FsmState.user_id == user_id))

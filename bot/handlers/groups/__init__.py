@@ -1,0 +1,1 @@
+"""Interest groups (/groups) and their publishing by admins (/new_group)."""

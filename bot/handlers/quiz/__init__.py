@@ -1,0 +1,1 @@
+"""Self-check quizzes on learning materials (/quiz), and their editing by admins."""
