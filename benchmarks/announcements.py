@@ -31,9 +31,9 @@ from bot.config import Settings
 from bot.db.models import Announcement, AnnouncementDelivery
 from bot.db.models import User as StoredUser
 from bot.factory import App, create_app, create_bot
-from bot.outreach import start_announcement
 from bot.runner import prepare_store
 from bot.scheduler import Pacer
+from bot.scheduler.outreach import start_announcement
 from bot.services import announcements
 
 ADMIN_ID = 9001

@@ -11,6 +11,8 @@ Three configurations, all in one run on the same machine, so the ratios are what
 * ``FAQ, real Rasa``: the same with the real Rasa server over HTTP. Rasa's own parse time is
   measured alone too, so the overhead Kelisim adds over it can be read off.
 
+``--profile PATH`` runs the real-Rasa configuration under cProfile and prints where its time goes.
+
 Latency is measured with updates fed one at a time; throughput with 32 updates in flight, as
 aiogram's polling handles updates concurrently. Telegram itself is a session that answers
 instantly.
@@ -21,7 +23,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import cProfile
 import os
+import pstats
 import statistics
 import subprocess
 import sys
@@ -208,6 +212,14 @@ def started_rasa(port: int) -> Any:
         process.wait(30)
 
 
+def _print_profile(path: str) -> None:
+    """The functions the real-Rasa run spent its own time in (waiting on sockets shows as
+    ``select``/``poll``: that is Rasa's time, not Kelisim's)."""
+    stats = pstats.Stats(path, stream=sys.stderr)
+    stats.sort_stats("tottime").print_stats(25)
+    stats.sort_stats("cumulative").print_stats(40)
+
+
 def _row(name: str, result: dict[str, float]) -> str:
     rate = f"{result['updates_per_s']:,.0f}" if "updates_per_s" in result else "—"
     return f"| {name} | {rate} | {result['p50_ms']:.2f} | {result['p99_ms']:.2f} |"
@@ -232,9 +244,16 @@ async def main_async(args: argparse.Namespace) -> None:
                 parse = await bench_rasa_parse(url, min(args.updates // 2, 1000))
                 rows.append(_row("Rasa /model/parse alone", parse))
                 client = NluClient(url, timeout=10)
+                profiler = cProfile.Profile() if args.profile else None
+                if profiler is not None:
+                    profiler.enable()
                 real = await bench_kelisim(
                     updates[: args.rasa_updates], args.concurrency, workdir, client
                 )
+                if profiler is not None:
+                    profiler.disable()
+                    profiler.dump_stats(args.profile)
+                    _print_profile(args.profile)
                 await client.aclose()
                 rows.append(_row("FAQ path, real Rasa", real))
                 rows.append(
@@ -260,6 +279,12 @@ def main(argv: list[str] | None = None) -> None:
         "--start-rasa", action="store_true", help="start Rasa from the trained model"
     )
     parser.add_argument("--rasa-port", type=int, default=5075)
+    parser.add_argument(
+        "--profile",
+        metavar="PATH",
+        default=None,
+        help="profile the real-Rasa run with cProfile, write the stats to PATH, print the top",
+    )
     parser.add_argument("--rasa-updates", type=int, default=2000)
     asyncio.run(main_async(parser.parse_args(argv)))
 

@@ -1,4 +1,4 @@
-"""The `kelisim` command line (contracts in DESIGN.md)."""
+"""The `kelisim` command line (its commands are listed in README.md)."""
 
 from __future__ import annotations
 

@@ -12,9 +12,9 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.handlers.texts import N_
 from bot.services.roles import ADMIN, CURATOR, RoleDirectory
 from bot.services.users import person_language
-from bot.texts import N_
 
 log = logging.getLogger(__name__)
 

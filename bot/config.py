@@ -30,7 +30,8 @@ def _id_list(value: object) -> object:
 
 
 class Settings(BaseSettings):
-    """Every setting of DESIGN.md; durations are plain seconds so tests can shrink them."""
+    """Every setting (README.md and .env.example list them); durations are plain seconds so
+    tests can shrink them."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
@@ -95,7 +96,9 @@ class Settings(BaseSettings):
         if self.spool_path is not None:
             return self.spool_path
         if self.is_sqlite and ":///" in self.database_url:
-            database = Path(self.database_url.split(":///", 1)[1])
+            # Also a URI filename: sqlite+aiosqlite:///file:/path/db.sqlite3?mode=ro&uri=true
+            location = self.database_url.split(":///", 1)[1].split("?", 1)[0]
+            database = Path(location.removeprefix("file:"))
             if database.name and database.name != ":memory:":
-                return database.with_name(database.stem + "-spool.jsonl")
+                return database.absolute().with_name(database.stem + "-spool.jsonl")
         return PROJECT_ROOT / "var" / "spool.jsonl"

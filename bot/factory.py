@@ -21,11 +21,22 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.fsm import FsmFlushMiddleware, StoreStorage
+from bot.handlers import outreach
+from bot.handlers.consultation import router as consultation
 from bot.handlers.curator_assist.router import create_router as create_curator_assist_router
+from bot.handlers.dialogue import router as dialogue
+from bot.handlers.fallback import router as fallback
 from bot.handlers.groups import router as groups
+from bot.handlers.kb_admin import router as kb
 from bot.handlers.kb_review.notices import schedule_review_reminder
+from bot.handlers.membership import router as membership
+from bot.handlers.menu import router as menu
+from bot.handlers.notices import TelegramNotices
+from bot.handlers.onboarding import router as onboarding
+from bot.handlers.privacy import router as privacy
 from bot.handlers.progress import router as progress
 from bot.handlers.quiz import router as quiz
+from bot.handlers.staff import router as staff
 from bot.i18n import create_i18n
 from bot.middlewares.callback_guard import CallbackGuardMiddleware
 from bot.middlewares.database import DbSessionMiddleware
@@ -34,20 +45,8 @@ from bot.middlewares.ordering import ChatOrderMiddleware
 from bot.middlewares.outage import StoreOutageMiddleware, UpdateSpool
 from bot.middlewares.roles import RolesMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
-from bot.outreach import resume_outreach
-from bot.routers import (
-    consultation,
-    dialogue,
-    fallback,
-    kb,
-    membership,
-    menu,
-    onboarding,
-    outreach,
-    privacy,
-    staff,
-)
 from bot.scheduler import Planner
+from bot.scheduler.outreach import resume_outreach
 from bot.services.consultations import OpenCases
 from bot.services.knowledge import KnowledgeBase
 from bot.services.nlu_training import ModelTrainer
@@ -93,6 +92,7 @@ class App:
             i18n=self.i18n,
             roles=self.roles,
             cases=self.cases,
+            notices=TelegramNotices(),
         )
         # Announcements a stop interrupted continue.
         resume_outreach(self.planner)

@@ -81,7 +81,9 @@ def _analyzer() -> Any:
 def russian_lemma(word: str) -> str | None:
     """The dictionary form of a Russian word, or None when the dictionaries do not know it."""
     analyzer = _analyzer()
-    if analyzer is None:
+    # The dictionary look-up is ten times cheaper than a parse, which guesses at unknown words
+    # (every Kazakh word) at length.
+    if analyzer is None or not analyzer.word_is_known(word):
         return None
     parses = analyzer.parse(word)
     if not parses or not parses[0].is_known:
@@ -94,7 +96,7 @@ def russian_lemma(word: str) -> str | None:
 def russian_tag(word: str) -> tuple[str, str] | None:
     """Part of speech and mood (``INFN`` for an infinitive) of a known Russian word, else None."""
     analyzer = _analyzer()
-    if analyzer is None or not _is_cyrillic_word(word):
+    if analyzer is None or not _is_cyrillic_word(word) or not analyzer.word_is_known(word):
         return None
     parses = analyzer.parse(word)
     if not parses or not parses[0].is_known:

@@ -132,6 +132,7 @@ _SAME_CONCEPT = 0.8
 # A query word matched to a vocabulary word at least this well also brings that word's
 # lexicon group (a typo of a synonym still finds the synonym's entry).
 _CONCEPT_VIA_MATCH = 0.75
+_MAX_CACHED_EXPANSIONS = 50_000
 
 
 @dataclass(frozen=True)
@@ -234,6 +235,9 @@ class FaqIndex:
         answered (the shipped, calibrated ones by default).
         """
         self._lexicon = default_lexicon() if lexicon is None else lexicon
+        # Query words repeat across students; expanding one (prefixes, typos, word forms, the
+        # lexicon) is the costliest part of a short search, so it is done once per index.
+        self._expansions: dict[str, dict[int, float]] = {}
         self.thresholds = calibrated_thresholds() if thresholds is None else thresholds
         self._ids: list[str] = []
         self._vocab: dict[str, int] = {}
@@ -466,7 +470,15 @@ class FaqIndex:
         return terms
 
     def _expand(self, word: str) -> dict[int, float]:
-        """The vocabulary words ``word`` may stand for, with how alike they are."""
+        """The vocabulary words ``word`` may stand for, with how alike they are (cached)."""
+        found = self._expansions.get(word)
+        if found is None:
+            if len(self._expansions) >= _MAX_CACHED_EXPANSIONS:
+                self._expansions.clear()
+            found = self._expansions[word] = self._expand_uncached(word)
+        return found
+
+    def _expand_uncached(self, word: str) -> dict[int, float]:
         found: dict[int, float] = {}
         exact = self._vocab.get(word)
         if exact is not None:

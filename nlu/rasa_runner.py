@@ -1,6 +1,6 @@
 """Training, serving and evaluating the Rasa model from the bot's side.
 
-Rasa 3.6 lives in its own virtualenv (Python 3.10, see DESIGN.md), so everything here runs
+Rasa 3.6 lives in its own virtualenv (Python 3.10, see README.md), so everything here runs
 Rasa as a subprocess. Standard library only: this module is imported by the bot's CLI and by
 the tests, and must not pull Rasa (or anything heavy) into their interpreter.
 

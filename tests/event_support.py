@@ -11,7 +11,7 @@ from aiogram.methods import SendMessage
 
 from bot.db.models import utcnow
 from bot.factory import App
-from bot.outreach import schedule_event
+from bot.scheduler.outreach import schedule_event
 from bot.services import events
 from bot.services.events import EventDraft
 from tests.fakes.chat import ChatDriver

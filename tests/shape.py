@@ -25,7 +25,7 @@ MAX_HANDLER_PARAMS = 5
 
 
 # Modules that present a journey to Telegram users: handlers, their texts and keyboards.
-UI_PACKAGES = ("bot.handlers", "bot.routers")
+UI_PACKAGES = ("bot.handlers",)
 UI_NAMES = ("ui", "keyboards", "texts", "notices", "callbacks", "filters", "journeys")
 UI_SUFFIXES = ("_ui", "_keyboards", "_texts", "_delivery")
 
@@ -153,11 +153,17 @@ class Function:
 
 
 def registered_handlers(modules: dict[str, Path]) -> list[Function]:
-    """Functions registered as handlers (`router.<observer>.register(f, ...)`)."""
-    handlers: list[Function] = []
-    for name, path in modules.items():
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        registered: set[str] = set()
+    """Functions registered as handlers (`<router>.<observer>.register(f, ...)`), wherever
+    they are defined."""
+    trees = {name: ast.parse(path.read_text(encoding="utf-8")) for name, path in modules.items()}
+    registered: dict[str, set[str]] = {name: set() for name in modules}
+    for name, tree in trees.items():
+        imported = {
+            alias.asname or alias.name: node.module
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module in modules
+            for alias in node.names
+        }
         for node in ast.walk(tree):
             if (
                 isinstance(node, ast.Call)
@@ -166,9 +172,15 @@ def registered_handlers(modules: dict[str, Path]) -> list[Function]:
                 and node.args
                 and isinstance(node.args[0], ast.Name)
             ):
-                registered.add(node.args[0].id)
+                function = node.args[0].id
+                registered[imported.get(function) or name].add(function)
+    handlers: list[Function] = []
+    for name, tree in trees.items():
         for node in tree.body:
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in registered:
+            if (
+                isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+                and node.name in registered[name]
+            ):
                 args = node.args
                 params = len(args.posonlyargs) + len(args.args) + len(args.kwonlyargs)
                 lines = (node.end_lineno or node.lineno) - node.lineno + 1

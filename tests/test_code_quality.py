@@ -1,4 +1,4 @@
-"""The code stays ruff-clean and type-checks (STYLE.md), so every change keeps the bar."""
+"""The code stays ruff-clean and type-checks, so every change keeps the bar."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.utils.i18n import gettext as _
 
 from bot.charts.render import ChartTexts
-from bot.consultation_texts import AREA_LABELS, area_label
+from bot.handlers.consultation.texts import AREA_LABELS, area_label
 
 
 def chart_texts() -> ChartTexts:

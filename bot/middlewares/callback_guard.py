@@ -9,12 +9,13 @@ usual "out of date" answer here, and nothing else runs.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, TelegramObject
 from aiogram.utils.i18n import gettext as _
+
+from bot.middlewares import Data, Handler
 
 _NUMBER = re.compile(r"-?\d+")
 _INT64 = 2**63
@@ -31,12 +32,7 @@ def has_forged_number(data: str | None) -> bool:
 
 
 class CallbackGuardMiddleware(BaseMiddleware):
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: Handler, event: TelegramObject, data: Data) -> Any:
         if isinstance(event, CallbackQuery) and has_forged_number(event.data):
             await event.answer(_("This button is out of date."), show_alert=True)
             return None

@@ -5,7 +5,6 @@ The session is the update's unit of work: side effects recorded with
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
@@ -13,6 +12,7 @@ from aiogram.types import TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.unit_of_work import discard, run_after_commit
+from bot.middlewares import Data, Handler
 
 
 class DbSessionMiddleware(BaseMiddleware):
@@ -22,12 +22,7 @@ class DbSessionMiddleware(BaseMiddleware):
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self.session_factory = session_factory
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: Handler, event: TelegramObject, data: Data) -> Any:
         session = self.session_factory()
         data["session"] = session
         try:

@@ -10,11 +10,12 @@ for each other.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
+
+from bot.middlewares import Data, Handler
 
 
 class ChatOrderMiddleware(BaseMiddleware):
@@ -24,12 +25,7 @@ class ChatOrderMiddleware(BaseMiddleware):
         # chat id -> (lock, how many updates hold or wait for it)
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: Handler, event: TelegramObject, data: Data) -> Any:
         chat_id = _chat_of(event)
         if chat_id is None:
             return await handler(event, data)

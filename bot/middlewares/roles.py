@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, User
 
+from bot.middlewares import Data, Handler
 from bot.services.roles import RoleDirectory
 
 
@@ -15,12 +15,7 @@ class RolesMiddleware(BaseMiddleware):
     def __init__(self, roles: RoleDirectory) -> None:
         self.roles = roles
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: Handler, event: TelegramObject, data: Data) -> Any:
         await self.roles.refresh()
         user: User | None = data.get("event_from_user")
         data["is_admin"] = user is not None and self.roles.is_admin(user.id)

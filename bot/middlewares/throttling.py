@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, User
 from aiogram.utils.i18n import gettext as _
 
+from bot.middlewares import Data, Handler
 from bot.services.consultations import OpenCases
 from bot.services.roles import RoleDirectory
 
@@ -78,12 +78,7 @@ class ThrottlingMiddleware(BaseMiddleware):
         self._noticed.pop(user_id, None)
         return True
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: Handler, event: TelegramObject, data: Data) -> Any:
         user: User | None = data.get("event_from_user")
         if user is None:
             return await handler(event, data)

@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Consultation, ConsultationMessage, CuratorFaqSend, User
-from bot.services import consultations
+from bot.services import consultation_messages, consultations
 from bot.services.consultations import ConsultationRefused, Refusal
 from bot.services.knowledge import Entry, KnowledgeBase
 
@@ -108,7 +108,7 @@ async def record_sent(
     session: AsyncSession, consultation: Consultation, entry: Entry, curator_id: int
 ) -> Sent:
     """The answer as the curator's reply, and one more send of the entry."""
-    message = await consultations.add_curator_message(
+    message = await consultation_messages.add_curator_message(
         session, consultation, curator_id, "text", entry.answer(consultation.language), None
     )
     send = CuratorFaqSend(
@@ -125,7 +125,7 @@ async def record_sent(
 
 async def delivered(session: AsyncSession, sent: Sent, student_id: int, message_id: int) -> None:
     """Telegram accepted the answer: replies to it reach the consultation."""
-    await consultations.mark_delivered(session, sent.message_id, student_id, message_id)
+    await consultation_messages.mark_delivered(session, sent.message_id, student_id, message_id)
 
 
 async def undo_send(session: AsyncSession, sent: Sent, *, blocked: bool) -> None:

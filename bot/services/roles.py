@@ -92,3 +92,11 @@ class RoleDirectory:
 
     def is_configured(self, user_id: int, role: str) -> bool:
         return user_id in self._configured[role]
+
+
+def curators_to_notify(roles: RoleDirectory, urgent: bool) -> list[int]:
+    """Every curator; admins too for urgent consultations."""
+    people = set(roles.members(CURATOR))
+    if urgent:
+        people |= set(roles.members(ADMIN))
+    return sorted(people)

@@ -12,12 +12,12 @@ from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import get_i18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.consultation_delivery import is_blocked
-from bot.consultation_texts import curator_header
 from bot.db.models import Consultation
 from bot.db.unit_of_work import after_commit
-from bot.filters import HasRole
 from bot.handlers.common import refuse_non_curator
+from bot.handlers.consultation.notices import is_blocked
+from bot.handlers.consultation.texts import curator_header
+from bot.handlers.curator.context import refusal_text
 from bot.handlers.curator_assist.ui import (
     AssistSend,
     AssistShow,
@@ -27,9 +27,9 @@ from bot.handlers.curator_assist.ui import (
     current_language,
     entry_gone,
     not_delivered,
-    refusal_text,
     sent_notice,
 )
+from bot.handlers.filters import HasRole
 from bot.scheduler import Planner
 from bot.services import curator_assist
 from bot.services.consultations import ConsultationRefused

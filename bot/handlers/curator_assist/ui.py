@@ -11,10 +11,9 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram.utils.text_decorations import html_decoration as html
 
-from bot.consultation_texts import case_number
-from bot.services.consultations import ConsultationRefused, Refusal
+from bot.handlers.consultation.texts import case_number
+from bot.handlers.texts import language_name
 from bot.services.knowledge import Entry
-from bot.texts import language_name
 
 # Button labels are cut here so that three of them stay readable on a phone.
 _LABEL_CHARS = 60
@@ -115,20 +114,3 @@ def not_delivered(blocked: bool) -> str:
     if blocked:
         return _("⚠️ Not delivered: the student has blocked the bot.")
     return _("⚠️ Not delivered, Telegram refused it. Please try again.")
-
-
-def refusal_text(refusal: ConsultationRefused) -> str:
-    """Why the consultation cannot take a curator's answer (the curators' usual wording)."""
-    consultation = refusal.consultation
-    case = case_number(consultation.id) if consultation else ""
-    match refusal.reason:
-        case Refusal.TAKEN:
-            return _("Consultation {case} has already been taken by {name}.").format(
-                case=case,
-                name=html.quote((consultation.curator_name if consultation else None) or "—"),
-            )
-        case Refusal.CLOSED:
-            return _("Consultation {case} is already closed.").format(case=case)
-        case Refusal.NOT_OWNER:
-            return _("Consultation {case} is not yours: take it first.").format(case=case)
-    return _("This consultation no longer exists.")

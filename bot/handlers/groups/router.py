@@ -15,8 +15,8 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration as html
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.filters import CommandText, HasRole, PrivateChat
 from bot.handlers.common import admins_only
+from bot.handlers.filters import CommandText, HasRole, PrivateChat
 from bot.handlers.groups import ui
 from bot.handlers.quiz.ui import needs_consent_text
 from bot.services import groups

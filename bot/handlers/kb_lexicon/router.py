@@ -1,6 +1,6 @@
 """The lexicon in the admins' knowledge-base menu: add a word to a group, or a new group.
 
-Mounted under `bot.routers.kb`, which lets only admins in. Once a change commits, this
+Mounted under `bot.handlers.kb_admin.router`, which lets only admins in. Once a change commits, this
 process's search index is rebuilt; other processes notice the revision within seconds."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.unit_of_work import after_commit
+from bot.handlers.kb_admin.ui import KbNav
 from bot.handlers.kb_lexicon import ui
 from bot.handlers.kb_lexicon.ui import LexiconAction, LexiconStates
-from bot.kb_admin_keyboards import KbNav
 from bot.services import lexicon
 from bot.services.knowledge import KnowledgeBase
 from bot.services.lexicon import LexiconRefused

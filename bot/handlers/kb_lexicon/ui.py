@@ -10,7 +10,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.kb_admin_keyboards import KbNav
+from bot.handlers.kb_admin.ui import KbNav
 from bot.services import lexicon
 from bot.services.lexicon import LexiconRefused
 from knowledge_base.lexicon import ConceptGroup

@@ -11,7 +11,7 @@ import logging
 
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 
-from bot.consultation_delivery import person_language
+from bot.handlers.consultation.notices import person_language
 from bot.handlers.kb_review.ui import reminder_text
 from bot.scheduler import Planner, job_context
 from bot.services import kb_review

@@ -1,7 +1,7 @@
 """/kb_review for admins: the entries to check again, one card at a time, each with
 "still true" (records today's review) and "edit" (the knowledge-base edit dialog).
 
-Mounted in the admins' knowledge-base subtree (bot/routers/kb.py), which lets only admins in.
+Mounted in the admins' knowledge-base subtree (bot/handlers/kb_admin/router.py), which lets only admins in.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.unit_of_work import after_commit
+from bot.handlers.kb_admin.ui import fields_keyboard
 from bot.handlers.kb_review.ui import (
     KbReview,
     card_keyboard,
@@ -22,7 +23,6 @@ from bot.handlers.kb_review.ui import (
     day_text,
     summary_text,
 )
-from bot.kb_admin_keyboards import fields_keyboard
 from bot.services import kb_admin, kb_review
 from bot.services.kb_admin import EntryChanged, EntryGone
 from bot.services.knowledge import KnowledgeBase

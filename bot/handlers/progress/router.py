@@ -14,11 +14,11 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.filters import CommandText, HasRole, PrivateChat
 from bot.handlers.common import refuse_non_curator
+from bot.handlers.filters import CommandText, HasRole, PrivateChat
+from bot.handlers.learning.ui import render_material
 from bot.handlers.progress import ui
 from bot.handlers.quiz.ui import needs_consent_text
-from bot.learning_ui import render_material
 from bot.services import events, progress, quizzes
 from bot.services.progress_card import render_card
 from bot.services.roles import CURATOR

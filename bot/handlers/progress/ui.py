@@ -8,8 +8,8 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram.utils.text_decorations import html_decoration as html
 
-from bot.callbacks import MenuItem
 from bot.db.models import Event, LearningMaterial
+from bot.handlers.callbacks import MenuItem
 from bot.handlers.quiz.ui import QuizOpen
 from bot.services import events, learning
 from bot.services.progress import Attendee, Progress

@@ -24,8 +24,8 @@ from aiogram.utils.text_decorations import html_decoration as html
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.quiz_models import Quiz
-from bot.filters import CommandText, HasRole, PrivateChat
 from bot.handlers.common import admins_only
+from bot.handlers.filters import CommandText, HasRole, PrivateChat
 from bot.handlers.quiz.ui import LETTERS
 from bot.services import learning, quizzes
 from bot.services.knowledge import KnowledgeBase

@@ -12,7 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.quiz_models import QuizAttempt
-from bot.filters import CommandText, PrivateChat
+from bot.handlers.filters import CommandText, PrivateChat
 from bot.handlers.quiz import admin, ui
 from bot.services import learning, quizzes
 from bot.services.knowledge import KnowledgeBase

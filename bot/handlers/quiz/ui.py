@@ -12,7 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram.utils.text_decorations import html_decoration as html
 
-from bot.callbacks import MenuItem, ShowEntry
+from bot.handlers.callbacks import MenuItem, ShowEntry
 from bot.services import learning
 from bot.services.quizzes import Answer, QuizCard
 from knowledge_base.quizzes import Question

@@ -1,0 +1,1 @@
+"""/announce: admins' announcements to students."""

@@ -1,0 +1,1 @@
+"""/me: the student's personal cabinet."""

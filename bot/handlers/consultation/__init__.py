@@ -1,0 +1,1 @@
+"""A student's request to a curator: the form, the relay, cancelling."""

@@ -1,0 +1,254 @@
+"""Telegram side of consultations, shared by the handlers and the scheduled jobs: cards to
+curators, relaying messages both ways, notifying people in their own language.
+
+Student messages are re-sent by file id with a case header, never forwarded, because a
+forward shows its author and an anonymous student must stay a case number.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
+from aiogram.types import InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.text_decorations import html_decoration as html
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.db.models import Consultation, ConsultationMessage
+from bot.handlers.consultation.texts import (
+    card_text,
+    case_number,
+    duration_text,
+    owner_line,
+    relay_header,
+    survey_reminder_text,
+    survey_text,
+)
+from bot.handlers.consultation.ui import owner_keyboard, rating_keyboard, take_keyboard
+from bot.handlers.curator_assist.ui import card_block
+from bot.scheduler.port import Notice
+from bot.services import consultation_messages
+from bot.services.knowledge import Entry
+from bot.services.roles import RoleDirectory, curators_to_notify
+from bot.services.users import person_language
+
+log = logging.getLogger(__name__)
+
+
+# An edit is relayed as a new message under this mark; both languages, since the reader may
+# speak either.
+EDITED_MARK = "✏️ өңделді / изменено:"
+
+
+def message_content(message: Message) -> tuple[str, str | None, str | None] | None:
+    """(kind, text, file id) of what can be passed on; None for anything else.
+
+    An edited message comes back marked as an edit, so the reader sees what changed.
+    """
+    content = _plain_content(message)
+    if content is None or message.edit_date is None:
+        return content
+    kind, text, file_id = content
+    return kind, f"{EDITED_MARK} {text}" if text else EDITED_MARK, file_id
+
+
+def _plain_content(message: Message) -> tuple[str, str | None, str | None] | None:
+    if message.text is not None:
+        return "text", message.text, None
+    if message.photo:
+        return "photo", message.caption, message.photo[-1].file_id
+    if message.document is not None:
+        return "document", message.caption, message.document.file_id
+    if message.voice is not None:
+        return "voice", message.caption, message.voice.file_id
+    return None
+
+
+async def send_content(
+    bot: Bot,
+    chat_id: int,
+    kind: str,
+    text: str | None,
+    file_id: str | None,
+    header: str,
+    reply_markup: InlineKeyboardMarkup | None = None,
+) -> Message:
+    """Send a text, photo, document or voice with `header` (HTML) above the user's text.
+
+    Nothing is cut here: the Bot session splits what is over Telegram's limits into parts.
+    """
+    body = header + ("\n" + html.quote(text) if text else "")
+    if kind == "photo" and file_id:
+        return await bot.send_photo(chat_id, file_id, caption=body, reply_markup=reply_markup)
+    if kind == "document" and file_id:
+        return await bot.send_document(chat_id, file_id, caption=body, reply_markup=reply_markup)
+    if kind == "voice" and file_id:
+        return await bot.send_voice(chat_id, file_id, caption=body, reply_markup=reply_markup)
+    return await bot.send_message(chat_id, body, reply_markup=reply_markup)
+
+
+async def announce(
+    bot: Bot,
+    session: AsyncSession,
+    i18n: I18n,
+    settings: Settings,
+    roles: RoleDirectory,
+    consultation: Consultation,
+    *,
+    assist: Sequence[Entry] = (),
+) -> int:
+    """Post the card to the curators' group (if set) and to each curator privately, ending
+    with the `assist` entries closest to what the student wrote.
+
+    Returns how many cards were delivered. An unreachable group is logged, and the private
+    cards still go out.
+    """
+    first = await consultation_messages.first_student_text(session, consultation.id)
+    targets: list[int] = []
+    if settings.curator_chat_id is not None:
+        targets.append(settings.curator_chat_id)
+    targets += [p for p in curators_to_notify(roles, consultation.urgent) if p not in targets]
+    delivered = 0
+    for chat_id in targets:
+        language = await person_language(session, chat_id, settings.default_language)
+        with i18n.use_locale(language):
+            text = card_text(consultation, first, language, owner_line(consultation))
+            text += card_block(assist, language)
+            markup = take_keyboard(consultation.id)
+        try:
+            sent = await bot.send_message(chat_id, text, reply_markup=markup)
+        except TelegramAPIError as exc:
+            if chat_id == settings.curator_chat_id:
+                log.warning(
+                    "curators' chat %s is unreachable (%s); consultation %s goes to curators "
+                    "privately",
+                    chat_id,
+                    exc,
+                    consultation.id,
+                )
+            else:
+                log.info("could not send the card of %s to %s: %s", consultation.id, chat_id, exc)
+            continue
+        delivered += 1
+        await consultation_messages.add_card(session, consultation.id, chat_id, sent.message_id)
+    if not delivered:
+        log.error(
+            "consultation %s reached no curator: none is configured or reachable", consultation.id
+        )
+    return delivered
+
+
+async def refresh_cards(
+    bot: Bot, session: AsyncSession, i18n: I18n, settings: Settings, consultation: Consultation
+) -> None:
+    """Show the current owner (or closure) on every card; the Take button only while waiting."""
+    first = await consultation_messages.first_student_text(session, consultation.id)
+    for card in await consultation_messages.cards(session, consultation.id):
+        language = await person_language(session, card.chat_id, settings.default_language)
+        with i18n.use_locale(language):
+            text = card_text(consultation, first, language, owner_line(consultation))
+            markup = take_keyboard(consultation.id) if consultation.status == "waiting" else None
+        try:
+            await bot.edit_message_text(
+                text=text, chat_id=card.chat_id, message_id=card.message_id, reply_markup=markup
+            )
+        except TelegramAPIError as exc:  # deleted, too old, or unchanged: the card is advisory
+            log.debug("card %s of %s not updated: %s", card.message_id, consultation.id, exc)
+
+
+async def relay_to_curator(
+    bot: Bot,
+    session: AsyncSession,
+    consultation: Consultation,
+    message: ConsultationMessage,
+    curator_id: int,
+) -> bool:
+    """Send one student message to the curator; True if Telegram accepted it."""
+    try:
+        sent = await send_content(
+            bot,
+            curator_id,
+            message.kind,
+            message.text,
+            message.file_id,
+            relay_header(consultation),
+        )
+    except TelegramAPIError as exc:
+        log.warning(
+            "message of consultation %s not relayed to %s: %s", consultation.id, curator_id, exc
+        )
+        return False
+    await consultation_messages.mark_delivered(session, message.id, curator_id, sent.message_id)
+    return True
+
+
+async def deliver_backlog(
+    bot: Bot, session: AsyncSession, consultation: Consultation, curator_id: int
+) -> int:
+    """Everything the student wrote while waiting, in order, to the curator who took it."""
+    delivered = 0
+    for message in await consultation_messages.undelivered_student_messages(
+        session, consultation.id
+    ):
+        if not await relay_to_curator(bot, session, consultation, message, curator_id):
+            break  # keep the order: the rest waits for the next attempt
+        delivered += 1
+    return delivered
+
+
+async def send_owner_panel(
+    bot: Bot, curator_id: int, text: str, consultation_id: int
+) -> Message | None:
+    try:
+        return await bot.send_message(
+            curator_id, text, reply_markup=owner_keyboard(consultation_id)
+        )
+    except TelegramAPIError as exc:
+        log.info("could not reach curator %s: %s", curator_id, exc)
+        return None
+
+
+def is_blocked(exc: TelegramAPIError) -> bool:
+    """Telegram's answer when the user blocked the bot or deleted their account."""
+    return isinstance(exc, TelegramForbiddenError)
+
+
+# ----- scheduled notices (the scheduler's port, for consultations and surveys) -----
+
+
+def survey_notice(consultation_id: int, survey_id: int, *, reminder: bool) -> Notice:
+    text = (survey_reminder_text if reminder else survey_text)(consultation_id)
+    return Notice(text, rating_keyboard(survey_id))
+
+
+def unclaimed_notice(
+    consultation_id: int, waited: float, locale: str, *, escalated: bool
+) -> Notice:
+    if not escalated:
+        return Notice(
+            _(
+                "⏰ Consultation {case} has been waiting for a curator for {time}. "
+                "Please take it, or see /queue."
+            ).format(case=case_number(consultation_id), time=duration_text(waited, locale)),
+            take_keyboard(consultation_id),
+        )
+    return Notice(
+        _(
+            "⚠️ Consultation {case} still has no curator after {time}. Please make sure "
+            "someone takes it (/queue)."
+        ).format(case=case_number(consultation_id), time=duration_text(waited, locale))
+    )
+
+
+def reply_overdue_notice(consultation_id: int, waited: float, locale: str) -> Notice:
+    return Notice(
+        _(
+            "⏰ The student in consultation {case} has been waiting for your reply for {time}."
+        ).format(case=case_number(consultation_id), time=duration_text(waited, locale)),
+        owner_keyboard(consultation_id),
+    )

@@ -1,0 +1,1 @@
+"""Curators' side of a consultation: queue, take, relay, notes, transfer, close."""

@@ -1,0 +1,1 @@
+"""Free text: NLU, knowledge-base answers, "did you mean", votes."""

@@ -1,0 +1,1 @@
+"""Events: the list, cards, reminders' settings, admins' dialogs."""

@@ -1,0 +1,1 @@
+"""What no other journey took."""

@@ -1,0 +1,1 @@
+"""The admins' knowledge-base tools: entries, import, unanswered questions, retraining."""

@@ -1,0 +1,1 @@
+"""A student blocking the bot or coming back (my_chat_member updates)."""

@@ -1,0 +1,1 @@
+"""First contact: language, consent, /start and /help."""

@@ -1,0 +1,1 @@
+"""/privacy: what is kept, consent, deleting one's data."""

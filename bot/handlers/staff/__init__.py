@@ -1,0 +1,1 @@
+"""/staff: admins manage admins and curators."""

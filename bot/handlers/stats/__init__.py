@@ -1,0 +1,1 @@
+"""/stats: consultation statistics for admins."""

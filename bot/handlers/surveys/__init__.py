@@ -1,0 +1,1 @@
+"""The follow-up survey after a consultation: rating, resolved, comment."""

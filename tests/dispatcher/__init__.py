@@ -1,0 +1,1 @@
+"""The real dispatcher with the recording Bot session and a real store."""

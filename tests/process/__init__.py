@@ -1,0 +1,1 @@
+"""The bot, the CLI and Rasa as processes: over HTTP, over loopback, across restarts."""

@@ -1,0 +1,1 @@
+"""Pure functions, services with a real SQLite file, and the shape of the code."""
