@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # A TrueType font with Kazakh letters for the progress card (default: DejaVu Sans if found).
     progress_font: str | None = None
+    # Seconds from a curator's approval of a buddy match to the check-in (two weeks).
+    buddy_checkin_after: int = 1_209_600
     # Seconds a call to Telegram may spend waiting out 429s and retrying 5xx/network errors.
     telegram_retry_budget: float = 30.0
     default_language: Language = "kk"

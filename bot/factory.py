@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.fsm import FsmFlushMiddleware, StoreStorage
 from bot.handlers import outreach
+from bot.handlers.buddy import router as buddy
 from bot.handlers.consultation import router as consultation
 from bot.handlers.curator_assist.router import create_router as create_curator_assist_router
 from bot.handlers.dialogue import router as dialogue
@@ -97,6 +98,8 @@ class App:
         # Announcements a stop interrupted continue.
         resume_outreach(self.planner)
         schedule_review_reminder(self.planner)
+        # Buddy-programme notices written while the bot was down (retention, say) go out.
+        self.planner.buddy_notices()
 
     async def aclose(self) -> None:
         if self.planner is not None:
@@ -136,6 +139,7 @@ def create_routers() -> list[Router]:
         quiz.create_router(),
         progress.create_router(),
         groups.create_router(),
+        buddy.create_router(),
         dialogue.create_router(),
         fallback.create_router(),
         membership.create_router(),

@@ -34,6 +34,25 @@ def render_learning_stats(report: LearningReport, days: int) -> str:
         lines.append(_("none published"))
     for g in report.groups:
         lines.append(f"• {html.quote(g.title)}: {g.members}, +{g.joined}")
+    b = report.buddy
+    if b:
+        lines += [
+            "",
+            _(
+                "🤝 Buddy programme: volunteers {volunteers}, waiting {waiting}; pairs proposed "
+                "{proposed}, active {active}, ended {ended}; check-ins sent {sent}, «goes well» "
+                "{good}, «not so well» {bad}."
+            ).format(
+                volunteers=b["volunteers"],
+                waiting=b["waiting"],
+                proposed=b["proposed"],
+                active=b["active"],
+                ended=b["ended"],
+                sent=b["checkins_sent"],
+                good=b["checkins_good"],
+                bad=b["checkins_bad"],
+            ),
+        ]
     return "\n".join(lines)
 
 

@@ -3,8 +3,12 @@ planner, each method rendered by the journey it belongs to."""
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.buddy_models import BuddyNotice
 from bot.db.models import Event
 from bot.handlers.announcements.notices import report_notice
+from bot.handlers.buddy.notices import buddy_notice, checkin_notice
 from bot.handlers.consultation.notices import (
     reply_overdue_notice,
     survey_notice,
@@ -44,3 +48,9 @@ class TelegramNotices:
 
     def announcement_report(self, summary: Summary) -> Notice:
         return report_notice(summary)
+
+    async def buddy_notice(self, session: AsyncSession, notice: BuddyNotice) -> Notice | None:
+        return await buddy_notice(session, notice)
+
+    def buddy_checkin(self, pair_id: int) -> Notice:
+        return checkin_notice(pair_id)

@@ -33,7 +33,9 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.clock import now
 from bot.config import Settings
+from bot.scheduler.buddies import send_checkin, send_notices
 from bot.scheduler.context import JobContext, clear_context, set_context
 from bot.scheduler.jobs import (
     expire_survey,
@@ -153,6 +155,18 @@ class Planner:
         for job_id in job_ids:
             with contextlib.suppress(JobLookupError):
                 self.scheduler.remove_job(job_id)
+
+    # ----- buddy programme -----
+
+    def buddy_notices(self) -> None:
+        """Send the buddy notices written so far, right away (call after the commit)."""
+        self.scheduler.add_job(
+            send_notices, "date", run_date=now(), id="buddy-notices", replace_existing=True
+        )
+
+    def buddy_checkin(self, pair_id: int, after: int) -> None:
+        when = now() + timedelta(seconds=after)
+        self._at(send_checkin, when, (pair_id,), f"buddy-checkin:{pair_id}")
 
     # ----- surveys -----
 

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from aiogram.types import InlineKeyboardMarkup
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.buddy_models import BuddyNotice
 from bot.db.models import Event
 from bot.services.announcements import Summary
 
@@ -40,3 +42,7 @@ class Notices(Protocol):
     def new_event(self, event: Event, language: str) -> Notice: ...
 
     def announcement_report(self, summary: Summary) -> Notice: ...
+
+    async def buddy_notice(self, session: AsyncSession, notice: BuddyNotice) -> Notice | None: ...
+
+    def buddy_checkin(self, pair_id: int) -> Notice: ...

@@ -28,7 +28,7 @@ from bot.db.models import (
     User,
     utcnow,
 )
-from bot.services import events, groups, learning, progress, quizzes
+from bot.services import buddies, events, groups, learning, progress, quizzes
 from bot.services.notifications import CONSENT_WITHDRAWN, Preferences, preferences
 
 OPEN_STATUSES = ("waiting", "active")
@@ -92,6 +92,8 @@ async def withdraw_consent(session: AsyncSession, user_id: int) -> bool:
 
     The data stays until the student deletes it (offered at once) or retention removes it.
     """
+    # Without consent nobody sees the student's contact: their buddy pairings end.
+    await buddies.leave(session, user_id)
     result = await session.execute(
         update(User)
         .where(User.id == user_id, User.consent_version != CONSENT_WITHDRAWN)
@@ -235,6 +237,7 @@ async def export_data(session: AsyncSession, user_id: int) -> dict[str, Any] | N
         "quiz_attempts": await quizzes.export_attempts(session, user_id),
         "learning_progress": await progress.export_progress(session, user_id),
         "interest_groups": await groups.export_memberships(session, user_id),
+        "buddy_programme": await buddies.export_buddy(session, user_id),
     }
 
 

@@ -14,6 +14,7 @@ from bot.db.group_models import GroupMember, InterestGroup
 from bot.db.models import LearningMaterial
 from bot.db.progress_models import EventAttendance, MaterialOpen
 from bot.db.quiz_models import Quiz, QuizAttempt
+from bot.services import buddies
 from knowledge_base.quizzes import percent
 
 
@@ -41,6 +42,8 @@ class LearningReport:
     materials_opened: int = 0  # students × materials, in the period
     attendance_marks: int = 0
     groups: list[GroupRow] = field(default_factory=list)
+    # Buddy pairs by state and check-in answers (current state, not limited to the period).
+    buddy: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -48,6 +51,7 @@ class LearningReport:
             "materials_opened": self.materials_opened,
             "attendance_marks": self.attendance_marks,
             "groups": [asdict(g) for g in self.groups],
+            "buddy": dict(self.buddy),
         }
 
 
@@ -108,6 +112,7 @@ async def build_learning_report(
         GroupRow(gid, name, interest, int(members), int(joined or 0))
         for gid, name, interest, members, joined in rows.all()
     ]
+    report.buddy = asdict(await buddies.summary(session))
     return report
 
 
@@ -130,4 +135,12 @@ def render_learning_plain(report: LearningReport) -> str:
         lines.append("    none published")
     for g in report.groups:
         lines.append(f"    {g.title} [{g.interest}]: {g.members}, +{g.joined}")
+    b = report.buddy
+    if b:
+        lines.append(
+            f"  buddy programme: {b['volunteers']} volunteers, {b['waiting']} waiting, "
+            f"{b['proposed']} proposed, {b['active']} active, {b['ended']} ended pairs; "
+            f"check-ins sent {b['checkins_sent']}, answers good {b['checkins_good']}, "
+            f"not good {b['checkins_bad']}"
+        )
     return "\n".join(lines)

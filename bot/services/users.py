@@ -127,6 +127,7 @@ async def delete_user_data(session: AsyncSession, user_id: int) -> bool:
     """Delete everything stored about the user; aggregate counters stay. True if anything was kept."""
     existed = await session.scalar(select(User.id).where(User.id == user_id)) is not None
     # Imported here: those services build on this module's tables, not the other way round.
+    from bot.services.buddies import leave as leave_buddy_programme
     from bot.services.consultations import anonymise_student
     from bot.services.events import forget_user as forget_event_follows
     from bot.services.groups import forget_user as forget_groups
@@ -142,6 +143,7 @@ async def delete_user_data(session: AsyncSession, user_id: int) -> bool:
     await forget_quiz_attempts(session, user_id)
     await forget_progress(session, user_id)
     await forget_groups(session, user_id)
+    await leave_buddy_programme(session, user_id)
     await session.execute(delete(QuestionLog).where(QuestionLog.user_id == user_id))
     await session.execute(delete(FaqFeedback).where(FaqFeedback.user_id == user_id))
     await session.execute(delete(FsmState).where(FsmState.user_id == user_id))

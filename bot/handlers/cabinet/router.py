@@ -17,6 +17,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram.utils.text_decorations import html_decoration as html
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.unit_of_work import after_commit
 from bot.handlers import entry_points as journeys
 from bot.handlers.common import stale_button
 from bot.handlers.events.ui import EventOpen, KindToggle, kind_plural
@@ -26,6 +27,7 @@ from bot.handlers.learning.ui import render_material
 from bot.handlers.privacy.router import ask_delete_confirmation
 from bot.handlers.progress.ui import ProgressShow
 from bot.handlers.texts import language_name
+from bot.scheduler import Planner
 from bot.services import cabinet, events
 from bot.services.notifications import PREFERENCES, preferences, set_preference
 from bot.services.questions import QuestionRecorder
@@ -157,6 +159,7 @@ async def cabinet_action(
     profiles: ProfileCache,
     recorder: QuestionRecorder,
     language: str,
+    planner: Planner | None = None,
 ) -> None:
     message = callback.message
     user_id = callback.from_user.id
@@ -240,6 +243,7 @@ async def cabinet_action(
             )
         case "withdraw_yes":
             await cabinet.withdraw_consent(session, user_id)
+            after_commit(session, lambda: planner.buddy_notices() if planner else None)
             profiles.forget(user_id)
             await recorder.forget_user(user_id)
             await callback.answer()

@@ -89,6 +89,8 @@ async def delete_chosen(
     after_commit(session, lambda: _cancel_jobs(planner, cases_gone, surveys_gone))
     cases.discard(user_id)
     await delete_user_data(session, user_id)
+    # Their buddy, if any, is told they left.
+    after_commit(session, lambda: planner.buddy_notices() if planner else None)
     profiles.forget(user_id)
     await state.clear()
     await callback.answer()

@@ -1,0 +1,1 @@
+"""The buddy programme (/buddy): requests, volunteers, curators approval, check-ins."""
