@@ -224,6 +224,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from bot.db.models import utcnow
+    from bot.services.curator_assist import sends_per_entry
     from bot.services.learning_report import build_learning_report, render_learning_plain
     from bot.services.reports import build_report, render_plain
 
@@ -233,24 +234,27 @@ def cmd_report(args: argparse.Namespace) -> int:
         since = utcnow() - timedelta(days=args.days) if args.days else None
         async with app.session_factory() as session:
             report = await build_report(session, since=since)
+            sends = await sends_per_entry(session, since=since)
             learning = await build_learning_report(session, since=since)
             if not want_charts:
-                return report, learning, []
+                return report, sends, learning, []
             from bot.charts.album import draw_report_charts
 
             with app.i18n.context(), app.i18n.use_locale(args.lang):
-                return report, learning, await draw_report_charts(session, since=since)
+                return report, sends, learning, await draw_report_charts(session, since=since)
 
-    report, learning, charts = asyncio.run(_with_store(_report, seed=False))
-    if args.json:
-        print(
-            json.dumps(
-                {**report.as_dict(), "learning": learning.as_dict()}, ensure_ascii=False, indent=2
-            )
+    report, sends, learning, charts = asyncio.run(_with_store(_report, seed=False))
+    summary = render_plain(report) + "\n" + render_learning_plain(learning)
+    if sends:
+        summary += "\nKnowledge-base answers curators sent: " + ", ".join(
+            f"{slug} {count}" for slug, count in sends
         )
+    if args.json:
+        data = {**report.as_dict(), "learning": learning.as_dict()}
+        data["curator_assist_sends"] = dict(sends)
+        print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        print(render_plain(report))
-        print(render_learning_plain(learning))
+        print(summary)
     if args.charts:
         folder = Path(args.charts)
         folder.mkdir(parents=True, exist_ok=True)
@@ -263,9 +267,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         from bot.charts.html import render_html
 
         period = f"last {args.days} days" if args.days else "all time"
-        page = render_html(
-            f"Kelisim report, {period}", render_plain(report), charts, language=args.lang
-        )
+        page = render_html(f"Kelisim report, {period}", summary, charts, language=args.lang)
         Path(args.html).write_text(page, encoding="utf-8")
         print(f"wrote {args.html}", file=sys.stderr)
     return 0

@@ -24,6 +24,7 @@ from bot.db.fsm import FsmFlushMiddleware, StoreStorage
 from bot.handlers import outreach
 from bot.handlers.buddy import router as buddy
 from bot.handlers.consultation import router as consultation
+from bot.handlers.curator_assist.router import create_router as create_curator_assist_router
 from bot.handlers.dialogue import router as dialogue
 from bot.handlers.fallback import router as fallback
 from bot.handlers.groups import router as groups
@@ -133,6 +134,7 @@ def create_routers() -> list[Router]:
         kb.create_router(),
         kb.create_refusal_router(),
         consultation.create_router(),
+        create_curator_assist_router(),
         outreach.create_router(),
         quiz.create_router(),
         progress.create_router(),

@@ -439,3 +439,24 @@ class KbReviewReminder(Base):
     period: Mapped[str] = mapped_column(String(7), primary_key=True)  # "2026-12"
     overdue: Mapped[int] = mapped_column(Integer)
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CuratorFaqSend(Base):
+    """A knowledge-base answer a curator sent to a student with one tap (curator assist).
+
+    Counted per entry; the rows outlive the consultation and the entry (the slug stays).
+    """
+
+    __tablename__ = "curator_faq_sends"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_pk: Mapped[int | None] = mapped_column(
+        ForeignKey("faq_entries.pk", ondelete="SET NULL"), index=True
+    )
+    entry_slug: Mapped[str] = mapped_column(String(80))
+    consultation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("consultations.id", ondelete="SET NULL")
+    )
+    curator_id: Mapped[int] = mapped_column(BigInteger)
+    language: Mapped[str] = mapped_column(String(2))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -90,9 +90,7 @@ def test_bad_input_never_breaks_the_net(text: str) -> None:
 
 def test_kelisim_ask_routes_through_the_bots_own_decision(tmp_path: Path) -> None:
     texts = (
-        "В общежитии подрались студенты разных национальностей\n"
-        "Наурыз мейрамы қашан тойланады?\n"
-        "\n"
+        "В общежитии подрались студенты разных национальностей\nНаурыз мейрамы қашан тойланады?\n\n"
     )
     result = kelisim("ask", "-", db=tmp_path / "ask.sqlite3", stdin=texts)
     assert result.returncode == 0, result.stderr

@@ -44,7 +44,7 @@ from bot.handlers.onboarding.router import consent_text
 from bot.handlers.texts import help_numbers
 from bot.scheduler import Planner
 from bot.scheduler.sending import notify
-from bot.services import consultations
+from bot.services import consultations, curator_assist
 from bot.services.consultations import (
     AREAS,
     QUESTIONNAIRES,
@@ -53,6 +53,7 @@ from bot.services.consultations import (
     Draft,
     OpenCases,
 )
+from bot.services.knowledge import KnowledgeBase
 from bot.services.roles import ADMIN, CURATOR, RoleDirectory
 from bot.services.users import Profile
 
@@ -138,6 +139,7 @@ async def form_step(
     cases: OpenCases,
     planner: Planner,
     profile: Profile | None,
+    kb: KnowledgeBase,
 ) -> None:
     message = callback.message
     if not isinstance(message, Message):
@@ -193,7 +195,9 @@ async def form_step(
             first_message=form.get("message"),
         )
         await _clear_form(state)
-        await _open(message, callback, draft, session, bot, i18n, settings, roles, cases, planner)
+        await _open(
+            message, callback, draft, session, bot, i18n, settings, roles, cases, planner, kb
+        )
         return
     await stale_button(callback)
 
@@ -209,6 +213,7 @@ async def _open(
     roles: RoleDirectory,
     cases: OpenCases,
     planner: Planner,
+    kb: KnowledgeBase,
 ) -> None:
     user = callback.from_user
     try:
@@ -241,7 +246,11 @@ async def _open(
     after_commit(session, lambda: cases.add(user.id, consultation.id))
     await roles.refresh()
     # Curators see the card, and the SLA timer starts, only once the request is stored.
-    after_commit(session, lambda: announce(bot, session, i18n, settings, roles, consultation))
+    assist = await curator_assist.suggestions(session, kb, consultation)
+    after_commit(
+        session,
+        lambda: announce(bot, session, i18n, settings, roles, consultation, assist=assist),
+    )
     opened_at = aware(consultation.created_at) or utcnow()
     after_commit(session, lambda: planner.unclaimed(consultation.id, opened_at))
     if draft.urgent:
@@ -349,6 +358,7 @@ async def urgent_step(
     cases: OpenCases,
     planner: Planner,
     profile: Profile | None,
+    kb: KnowledgeBase,
 ) -> None:
     message = callback.message
     if not isinstance(message, Message) or callback_data.action not in (
@@ -387,4 +397,4 @@ async def urgent_step(
         first_message=data.get(INCIDENT_KEY),
     )
     await state.update_data({INCIDENT_KEY: None})
-    await _open(message, callback, draft, session, bot, i18n, settings, roles, cases, planner)
+    await _open(message, callback, draft, session, bot, i18n, settings, roles, cases, planner, kb)

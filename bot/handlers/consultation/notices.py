@@ -8,6 +8,7 @@ forward shows its author and an anonymous student must stay a case number.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
@@ -29,8 +30,10 @@ from bot.handlers.consultation.texts import (
     survey_text,
 )
 from bot.handlers.consultation.ui import owner_keyboard, rating_keyboard, take_keyboard
+from bot.handlers.curator_assist.ui import card_block
 from bot.scheduler.port import Notice
 from bot.services import consultation_messages
+from bot.services.knowledge import Entry
 from bot.services.roles import RoleDirectory, curators_to_notify
 from bot.services.users import person_language
 
@@ -96,8 +99,11 @@ async def announce(
     settings: Settings,
     roles: RoleDirectory,
     consultation: Consultation,
+    *,
+    assist: Sequence[Entry] = (),
 ) -> int:
-    """Post the card to the curators' group (if set) and to each curator privately.
+    """Post the card to the curators' group (if set) and to each curator privately, ending
+    with the `assist` entries closest to what the student wrote.
 
     Returns how many cards were delivered. An unreachable group is logged, and the private
     cards still go out.
@@ -112,6 +118,7 @@ async def announce(
         language = await person_language(session, chat_id, settings.default_language)
         with i18n.use_locale(language):
             text = card_text(consultation, first, language, owner_line(consultation))
+            text += card_block(assist, language)
             markup = take_keyboard(consultation.id)
         try:
             sent = await bot.send_message(chat_id, text, reply_markup=markup)

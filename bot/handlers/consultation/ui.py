@@ -14,6 +14,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.handlers.consultation.texts import area_label, case_number
+from bot.handlers.curator_assist.ui import AssistShow, assist_button_label
 from bot.services.consultations import AREAS
 
 # ----- callback data -----
@@ -182,7 +183,8 @@ def owner_keyboard(case: int) -> InlineKeyboardMarkup:
     builder.button(text=_("📜 History"), callback_data=CaseAction(action="history", case=case))
     builder.button(text=_("🔁 Transfer"), callback_data=CaseAction(action="transfer", case=case))
     builder.button(text=_("✅ Close"), callback_data=CaseAction(action="close", case=case))
-    builder.adjust(1, 2, 2)
+    builder.button(text=assist_button_label(), callback_data=AssistShow(case=case))
+    builder.adjust(1, 2, 2, 1)
     return builder.as_markup()
 
 

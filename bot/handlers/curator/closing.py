@@ -12,6 +12,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.text_decorations import html_decoration as html
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -46,7 +47,7 @@ async def write_note(
             session, int(case), message.from_user.id, override=is_admin
         )
     except ConsultationRefused as refusal:
-        await message.answer(refusal_text(refusal))
+        await message.answer(html.quote(refusal_text(refusal)))
         return
     await consultation_messages.add_note(
         session, consultation.id, message.from_user.id, message.text
@@ -81,7 +82,7 @@ async def write_resolution(
             session, int(case), message.from_user.id, message.text, override=is_admin
         )
     except ConsultationRefused as refusal:
-        await message.answer(refusal_text(refusal))
+        await message.answer(html.quote(refusal_text(refusal)))
         return
     await _after_close(
         message, state, session, bot, i18n, settings, cases, planner, language, consultation

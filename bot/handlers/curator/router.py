@@ -55,11 +55,13 @@ from bot.handlers.curator.context import (
     refusal_text,
 )
 from bot.handlers.curator.relay import relay_from_curator
+from bot.handlers.curator_assist.router import send_suggestions
 from bot.handlers.filters import HasRole
 from bot.scheduler import Planner
 from bot.scheduler.sending import notify
-from bot.services import consultation_messages, consultations
+from bot.services import consultation_messages, consultations, curator_assist
 from bot.services.consultations import ConsultationRefused
+from bot.services.knowledge import KnowledgeBase
 from bot.services.roles import CURATOR, RoleDirectory
 
 log = logging.getLogger(__name__)
@@ -108,11 +110,12 @@ async def case_action(
     planner: Planner,
     fsm_storage: BaseStorage,
     is_admin: bool,
+    kb: KnowledgeBase,
 ) -> None:
     match callback_data.action:
         case "take":
             await _take(
-                callback, callback_data.case, session, bot, i18n, settings, planner, fsm_storage
+                callback, callback_data.case, session, bot, i18n, settings, planner, fsm_storage, kb
             )
         case "write" | "note" | "close" | "history" | "transfer":
             await _owner_action(callback, callback_data, session, bot, roles, fsm_storage, is_admin)
@@ -129,6 +132,7 @@ async def _take(
     settings: Settings,
     planner: Planner,
     storage: BaseStorage,
+    kb: KnowledgeBase,
 ) -> None:
     curator = callback.from_user
     try:
@@ -141,6 +145,9 @@ async def _take(
     after_commit(session, lambda: planner.reply_timer(consultation.id, taken_at))
     await callback.answer(_("Consultation {case} is yours.").format(case=case_number(case)))
     await private_context(storage, bot, curator.id).update_data({FOCUS_KEY: consultation.id})
+    # The closest knowledge-base answers arrive just before the panel, which stays the newest.
+    entries = await curator_assist.suggestions(session, kb, consultation)
+    after_commit(session, lambda: send_suggestions(bot, curator.id, consultation, entries))
     after_commit(session, lambda: _hand_over(session, bot, i18n, settings, consultation, curator))
 
 

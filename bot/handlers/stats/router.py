@@ -14,8 +14,10 @@ from bot.charts.album import draw_report_charts, send_charts
 from bot.db.models import utcnow
 from bot.handlers.common import refuse_non_admin
 from bot.handlers.consultation.texts import area_label, duration_text
+from bot.handlers.curator_assist.ui import assist_stats_block
 from bot.handlers.filters import HasRole
 from bot.handlers.learning_stats import learning_stats_text
+from bot.services.curator_assist import sends_per_entry
 from bot.services.reports import Report, build_report
 from bot.services.roles import ADMIN
 
@@ -94,7 +96,9 @@ async def show_stats(
     report = await build_report(session, since=since)
     # One message: Telegram's limits are handled by the Bot session, which splits long texts.
     learning = await learning_stats_text(session, days)
-    await message.answer(render_report(report, days, language) + "\n\n" + learning)
+    text = render_report(report, days, language) + "\n\n" + learning
+    text += assist_stats_block(await sends_per_entry(session, since=since))
+    await message.answer(text)
     await send_charts(message, await draw_report_charts(session, since=since))
 
 

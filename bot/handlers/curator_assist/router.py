@@ -1,0 +1,138 @@
+"""Curator assist in Telegram: the suggestions a curator gets on taking a case or tapping «📚»,
+and the one-tap sending of an entry's answer to the student."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import CallbackQuery
+from aiogram.utils.i18n import get_i18n
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Consultation
+from bot.db.unit_of_work import after_commit
+from bot.handlers.common import refuse_non_curator
+from bot.handlers.consultation.notices import is_blocked
+from bot.handlers.consultation.texts import curator_header
+from bot.handlers.curator.context import refusal_text
+from bot.handlers.curator_assist.ui import (
+    AssistSend,
+    AssistShow,
+    answer_for_student,
+    assist_keyboard,
+    assist_text,
+    current_language,
+    entry_gone,
+    not_delivered,
+    sent_notice,
+)
+from bot.handlers.filters import HasRole
+from bot.scheduler import Planner
+from bot.services import curator_assist
+from bot.services.consultations import ConsultationRefused
+from bot.services.knowledge import Entry, KnowledgeBase
+from bot.services.roles import CURATOR
+
+log = logging.getLogger(__name__)
+
+
+async def send_suggestions(
+    bot: Bot, curator_id: int, consultation: Consultation, entries: Sequence[Entry]
+) -> None:
+    """The closest entries as buttons, in the curator's (the current) language."""
+    language = current_language()
+    try:
+        await bot.send_message(
+            curator_id,
+            assist_text(consultation.id, entries, consultation.language),
+            reply_markup=assist_keyboard(consultation.id, entries, language),
+        )
+    except TelegramAPIError as exc:
+        log.info("suggestions for %s not sent to %s: %s", consultation.id, curator_id, exc)
+
+
+async def show(
+    callback: CallbackQuery,
+    callback_data: AssistShow,
+    session: AsyncSession,
+    kb: KnowledgeBase,
+    is_admin: bool,
+) -> None:
+    """«📚» on the reply screen: the suggestions for everything the student wrote so far."""
+    try:
+        consultation = await curator_assist.owned_case(
+            session, callback_data.case, callback.from_user.id, override=is_admin
+        )
+    except ConsultationRefused as refusal:
+        await callback.answer(refusal_text(refusal), show_alert=True)
+        return
+    entries = await curator_assist.suggestions(session, kb, consultation)
+    await callback.answer()
+    assert callback.bot is not None
+    await send_suggestions(callback.bot, callback.from_user.id, consultation, entries)
+
+
+async def send(
+    callback: CallbackQuery,
+    callback_data: AssistSend,
+    session: AsyncSession,
+    kb: KnowledgeBase,
+    planner: Planner,
+    is_admin: bool,
+) -> None:
+    """A tap on «📤»: the answer is stored as the curator's reply and counted, then sent."""
+    try:
+        consultation, entry = await curator_assist.answer_to_send(
+            session,
+            kb,
+            callback_data.case,
+            callback.from_user.id,
+            callback_data.entry,
+            override=is_admin,
+        )
+    except ConsultationRefused as refusal:
+        await callback.answer(refusal_text(refusal), show_alert=True)
+        return
+    except curator_assist.EntryGone:
+        await callback.answer(entry_gone(), show_alert=True)
+        return
+    sent = await curator_assist.record_sent(session, consultation, entry, callback.from_user.id)
+    await callback.answer(sent_notice(entry, current_language()))
+    after_commit(session, lambda: _deliver(session, callback, planner, consultation, entry, sent))
+
+
+async def _deliver(
+    session: AsyncSession,
+    callback: CallbackQuery,
+    planner: Planner,
+    consultation: Consultation,
+    entry: Entry,
+    sent: curator_assist.Sent,
+) -> None:
+    """After the commit: to the student in their language; a refusal undoes the count."""
+    assert callback.bot is not None and consultation.student_id is not None
+    with get_i18n().use_locale(consultation.language):
+        body = answer_for_student(curator_header(consultation), entry, consultation.language)
+    try:
+        message = await callback.bot.send_message(
+            consultation.student_id, body, disable_web_page_preview=True
+        )
+    except TelegramAPIError as exc:
+        log.warning("assist answer in %s not delivered: %s", consultation.id, exc)
+        await curator_assist.undo_send(session, sent, blocked=is_blocked(exc))
+        await callback.bot.send_message(callback.from_user.id, not_delivered(is_blocked(exc)))
+        return
+    await curator_assist.delivered(session, sent, consultation.student_id, message.message_id)
+    planner.cancel_reply_timer(consultation.id)
+
+
+def create_router() -> Router:
+    router = Router(name="curator_assist")
+    router.callback_query.register(show, AssistShow.filter(), HasRole(CURATOR))
+    router.callback_query.register(send, AssistSend.filter(), HasRole(CURATOR))
+    router.callback_query.register(refuse_non_curator, AssistShow.filter())
+    router.callback_query.register(refuse_non_curator, AssistSend.filter())
+    return router
