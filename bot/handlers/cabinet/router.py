@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Awaitable, Callable
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -332,7 +333,7 @@ async def send_export(
 def create_router() -> Router:
     router = Router(name="cabinet")
     router.message.register(me_command, PrivateChat(), CommandText(), Command("me"))
-    actions = {
+    actions: dict[Callable[..., Awaitable[None]], tuple[str, ...]] = {
         export_pressed: ("export",),
         delete_pressed: ("delete",),
         language_pressed: ("lang",),
