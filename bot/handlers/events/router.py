@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, Filter
 from aiogram.fsm.state import State
@@ -19,11 +19,17 @@ from bot.db.models import Event
 from bot.handlers.common import refuse_non_admin, stale_button
 from bot.handlers.events.admin import (
     ORDER,
+    cancel_ask,
+    cancel_confirmed,
     dialog_input,
-    draft_action,
+    discard_draft,
+    edit_field,
     edit_input,
-    event_admin,
+    edit_menu,
+    kind_chosen,
     new_event,
+    no_capacity,
+    publish_draft,
 )
 from bot.handlers.events.ui import (
     DraftAct,
@@ -245,8 +251,28 @@ def create_router() -> Router:
     router.callback_query.register(filter_chosen, EventFilter.filter())
     router.callback_query.register(event_action, EventAct.filter())
     router.callback_query.register(kind_toggle, KindToggle.filter())
-    router.callback_query.register(draft_action, DraftAct.filter(), HasRole(ADMIN))
-    router.callback_query.register(event_admin, EventAdmin.filter(), HasRole(ADMIN))
+    admin = HasRole(ADMIN)
+    drafts = (
+        (discard_draft, "discard", None),
+        (kind_chosen, "kind", EventDialog.kind),
+        (no_capacity, "nocap", EventDialog.capacity),
+        (publish_draft, "publish", EventDialog.confirm),
+    )
+    for handler, action, state in drafts:
+        in_state = [_InStates([state])] if state else []
+        router.callback_query.register(
+            handler, DraftAct.filter(F.action == action), *in_state, admin
+        )
+    edits = (
+        (edit_menu, "edit"),
+        (edit_field, "field"),
+        (cancel_ask, "cancel"),
+        (cancel_confirmed, "cancel_yes"),
+    )
+    for edit, action in edits:
+        router.callback_query.register(edit, EventAdmin.filter(F.action == action), admin)
+    router.callback_query.register(stale_button, DraftAct.filter(), admin)
+    router.callback_query.register(stale_button, EventAdmin.filter(), admin)
     router.callback_query.register(refuse_non_admin, DraftAct.filter())
     router.callback_query.register(refuse_non_admin, EventAdmin.filter())
     return router
@@ -258,5 +284,5 @@ class _InStates(Filter):
     def __init__(self, states: list[State]) -> None:
         self.names = {s.state for s in states}
 
-    async def __call__(self, message: Message, raw_state: str | None = None) -> bool:
+    async def __call__(self, event: Message | CallbackQuery, raw_state: str | None = None) -> bool:
         return raw_state in self.names
