@@ -14,7 +14,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.handlers.common import admins_only, stale_button
+from bot.handlers.common import admins_only, at_step, stale_button
 from bot.handlers.context import Ctx
 from bot.handlers.filters import CommandText, HasRole, PrivateChat
 from bot.handlers.groups import ui
@@ -247,15 +247,6 @@ def _draft(data: dict[str, object]) -> groups.GroupDraft:
     )
 
 
-async def _dialog_step(callback: CallbackQuery, ctx: Ctx, step: str) -> Message | None:
-    """The dialog's message, when the dialog is at `step`; else the stale-button answer."""
-    data = await ctx.state.get_data()
-    if not isinstance(callback.message, Message) or data.get("step") != step:
-        await stale_button(callback)
-        return None
-    return callback.message
-
-
 async def _close_step(callback: CallbackQuery, message: Message) -> None:
     await callback.answer()
     with contextlib.suppress(TelegramBadRequest):
@@ -266,7 +257,7 @@ async def interest_chosen(callback: CallbackQuery, callback_data: ui.GroupNew, c
     if callback_data.value not in groups.INTERESTS:
         await stale_button(callback)
         return
-    if message := await _dialog_step(callback, ctx, "interest"):
+    if message := await at_step(callback, ctx.state, "interest"):
         await ctx.state.update_data(interest=callback_data.value, step="languages")
         await _close_step(callback, message)
         await message.answer(
@@ -275,14 +266,14 @@ async def interest_chosen(callback: CallbackQuery, callback_data: ui.GroupNew, c
 
 
 async def languages_chosen(callback: CallbackQuery, callback_data: ui.GroupNew, ctx: Ctx) -> None:
-    if message := await _dialog_step(callback, ctx, "languages"):
+    if message := await at_step(callback, ctx.state, "languages"):
         await ctx.state.update_data(languages=callback_data.value, step="title_kk")
         await _close_step(callback, message)
         await message.answer(_prompt("title_kk"))
 
 
 async def confirm_chosen(callback: CallbackQuery, callback_data: ui.GroupNew, ctx: Ctx) -> None:
-    if not (message := await _dialog_step(callback, ctx, "confirm")):
+    if not (message := await at_step(callback, ctx.state, "confirm")):
         return
     draft = _draft(await ctx.state.get_data())
     await ctx.state.clear()
