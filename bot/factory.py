@@ -24,6 +24,7 @@ from bot.db.fsm import FsmFlushMiddleware, StoreStorage
 from bot.handlers import outreach
 from bot.handlers.buddy import router as buddy
 from bot.handlers.consultation import router as consultation
+from bot.handlers.context import ContextMiddleware
 from bot.handlers.curator_assist.router import create_router as create_curator_assist_router
 from bot.handlers.dialogue import router as dialogue
 from bot.handlers.fallback import router as fallback
@@ -182,11 +183,13 @@ def create_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatche
         cases=app.cases,
     )
     roles = RolesMiddleware(app.roles)
+    context = ContextMiddleware()
     for observer in (dp.message, dp.edited_message, dp.callback_query):
         observer.outer_middleware(DbSessionMiddleware(app.session_factory))
         observer.outer_middleware(locale)
         observer.outer_middleware(throttling)
         observer.outer_middleware(roles)
+        observer.outer_middleware(context)
     dp.callback_query.outer_middleware(CallbackGuardMiddleware())
     # One chat's updates in arrival order, so relayed messages keep their order.
     dp.update.outer_middleware(ChatOrderMiddleware())
