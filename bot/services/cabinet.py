@@ -202,6 +202,8 @@ async def export_data(session: AsyncSession, user_id: int) -> dict[str, Any] | N
             "language": user.language,
             "first_name": user.first_name,
             "username": user.username,
+            "faculty": user.faculty,
+            "course": user.course,
             "consent_version": user.consent_version,
             "consent_at": _iso(user.consent_at),
             "created_at": _iso(user.created_at),

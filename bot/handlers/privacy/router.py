@@ -36,6 +36,10 @@ def privacy_text(profile: Profile | None, retention_days: int = 365) -> str:
         "{days} days, all of it is deleted automatically. In /me you can export it as a file "
         "or withdraw your consent."
     ).format(days=retention_days)
+    kept += "\n\n" + _(
+        "If you give them with /faculty, also your faculty and course: surveys and reports "
+        "use them only in groups of at least five students."
+    )
     if profile is None:
         status = _("You have not given consent, so nothing about you is stored.")
     else:
