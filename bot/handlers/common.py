@@ -9,6 +9,10 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from bot.handlers.context import Ctx
+from bot.middlewares.locale import PENDING_LANGUAGE_KEY
+from bot.services.users import Profile, set_language
+
 
 def admins_only() -> str:
     return _("This command is for Kelisim admins only.")
@@ -56,3 +60,13 @@ async def at_step(callback: CallbackQuery, state: FSMContext, step: str) -> Mess
         await stale_button(callback)
         return None
     return callback.message
+
+
+async def switch_language(ctx: Ctx, code: str) -> None:
+    """Speak `code` from now on: stored for a consenting user, kept in the FSM before consent."""
+    profile = ctx.profile
+    if profile is not None:
+        await set_language(ctx.session, profile.id, code)
+        ctx.profiles.put(profile.id, Profile(profile.id, code, profile.consent_version))
+    else:
+        await ctx.state.update_data({PENDING_LANGUAGE_KEY: code})
