@@ -30,6 +30,7 @@ COMMANDS = (
     "buddy",
     "my",
     "me",
+    "faculty",
     "lang",
     "privacy",
     "help",
@@ -47,6 +48,7 @@ DESCRIPTIONS = {
     "my": N_("My requests"),
     "me": N_("My cabinet: reminders, notifications, my data"),
     "help": N_("What the bot can do"),
+    "faculty": N_("My faculty and course (optional)"),
     "lang": N_("Change language"),
     "privacy": N_("My data and consent"),
 }

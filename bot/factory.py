@@ -27,6 +27,7 @@ from bot.handlers.consultation import router as consultation
 from bot.handlers.context import ContextMiddleware
 from bot.handlers.curator_assist.router import create_router as create_curator_assist_router
 from bot.handlers.dialogue import router as dialogue
+from bot.handlers.digest.notices import schedule_weekly_digest
 from bot.handlers.fallback import router as fallback
 from bot.handlers.groups import router as groups
 from bot.handlers.kb_admin import router as kb
@@ -37,6 +38,7 @@ from bot.handlers.notices import TelegramNotices
 from bot.handlers.onboarding import router as onboarding
 from bot.handlers.privacy import router as privacy
 from bot.handlers.progress import router as progress
+from bot.handlers.pulse import faculty
 from bot.handlers.quiz import router as quiz
 from bot.handlers.staff import router as staff
 from bot.i18n import create_i18n
@@ -99,6 +101,7 @@ class App:
         # Announcements a stop interrupted continue.
         resume_outreach(self.planner)
         schedule_review_reminder(self.planner)
+        schedule_weekly_digest(self.planner)
         # Buddy-programme notices written while the bot was down (retention, say) go out.
         self.planner.buddy_notices()
 
@@ -130,6 +133,7 @@ def create_routers() -> list[Router]:
     return [
         onboarding.create_router(),
         privacy.create_router(),
+        faculty.create_router(),
         menu.create_router(),
         staff.create_router(),
         kb.create_router(),
