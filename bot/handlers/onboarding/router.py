@@ -7,6 +7,7 @@ from aiogram.filters import Command, CommandStart
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from bot.handlers import entry_points as journeys
 from bot.handlers.callbacks import ConsentChoice, LanguageChoice
 from bot.handlers.common import stale_button
 from bot.handlers.context import Ctx
@@ -14,7 +15,7 @@ from bot.handlers.filters import CommandText, PrivateChat
 from bot.handlers.keyboards import consent_keyboard, language_keyboard, menu_keyboard
 from bot.handlers.texts import capabilities, language_name
 from bot.middlewares.locale import PENDING_LANGUAGE_KEY
-from bot.services.users import Profile, give_consent, set_language
+from bot.services.users import Profile, give_consent
 
 
 def consent_text() -> str:
@@ -53,11 +54,7 @@ async def language_chosen(callback: CallbackQuery, callback_data: LanguageChoice
     if code not in ("kk", "ru") or callback.message is None:
         await stale_button(callback)
         return
-    if profile is not None:
-        await set_language(ctx.session, profile.id, code)
-        ctx.profiles.put(profile.id, Profile(profile.id, code, profile.consent_version))
-    else:
-        await ctx.state.update_data({PENDING_LANGUAGE_KEY: code})
+    await journeys.switch_language(ctx, code)
     with ctx.i18n.use_locale(code):
         await callback.answer()
         if profile is not None and profile.consent_current:
