@@ -39,8 +39,8 @@ from pathlib import Path
 from knowledge_base.lexicon import Lexicon, default_lexicon
 from knowledge_base.morphology import word_key
 from knowledge_base.schema import LANGUAGES, FaqItem
+from knowledge_base.spelling import tokenize
 from knowledge_base.stopwords import STOP_WORDS as _STOP_WORDS
-from nlu.normalize import tokenize
 
 __all__ = [
     "THRESHOLDS_PATH",
@@ -70,6 +70,10 @@ class Thresholds:
     confident_margin: float = 0.08
     # "Did you mean" choices must be at least this fraction of the best score.
     relative_to_best: float = 0.6
+    # A weaker best match is still answered when it leads the runner-up by this much: a
+    # question with a typo or a filler word explains less of itself, yet only one entry fits.
+    lead_score: float = 1.01
+    lead_margin: float = 1.0
 
     @classmethod
     def load(cls, path: Path = THRESHOLDS_PATH) -> Thresholds:
@@ -83,13 +87,20 @@ class Thresholds:
         """The thresholds as plain numbers, the shape of the JSON file."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
+    def confident(self, best: float, runner_up: float) -> bool:
+        """Whether a best score this far ahead of the runner-up is answered outright."""
+        margin = best - runner_up
+        return (best >= self.confident_score and margin >= self.confident_margin) or (
+            best >= self.lead_score and margin >= self.lead_margin
+        )
+
     def apply(self, ranked: Sequence[Match], limit: int = 3) -> SearchResult:
         """The answer, the choices or nothing, from raw matches ranked best first."""
         if not ranked:
             return SearchResult([], False)
         best = ranked[0].score
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
-        confident = best >= self.confident_score and best - runner_up >= self.confident_margin
+        confident = self.confident(best, runner_up)
         matches = [
             match
             for match in ranked[:limit]
@@ -479,6 +490,16 @@ class FaqIndex:
         return found
 
     def _expand_uncached(self, word: str) -> dict[int, float]:
+        found = self._expand_spelling(word)
+        if word.startswith("е") and len(word) >= 4:
+            # Latin and Russian-letter Kazakh write the «э» of loanwords as «e»: «etnos» is
+            # «этнос», «ekskursiya» is «экскурсия».
+            for word_id, similarity in self._expand_spelling("э" + word[1:]).items():
+                if similarity > found.get(word_id, 0.0):
+                    found[word_id] = similarity
+        return found
+
+    def _expand_spelling(self, word: str) -> dict[int, float]:
         found: dict[int, float] = {}
         exact = self._vocab.get(word)
         if exact is not None:

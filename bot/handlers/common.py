@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
@@ -45,3 +46,13 @@ refuse_non_curator = refusal(curators_only)
 async def stale_button(callback: CallbackQuery) -> None:
     """A button whose object is gone or changed: say so instead of doing something else."""
     await callback.answer(out_of_date(), show_alert=True)
+
+
+async def at_step(callback: CallbackQuery, state: FSMContext, step: str) -> Message | None:
+    """The message of a dialog's button when the dialog (FSM data "step") is at `step`;
+    otherwise the stale-button answer and None: an old button never skips or repeats a step."""
+    data = await state.get_data()
+    if not isinstance(callback.message, Message) or data.get("step") != step:
+        await stale_button(callback)
+        return None
+    return callback.message
