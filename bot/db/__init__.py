@@ -6,3 +6,4 @@ from bot.db import buddy_models as buddy_models
 from bot.db import group_models as group_models
 from bot.db import progress_models as progress_models
 from bot.db import quiz_models as quiz_models
+from bot.outbox import model as model

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
+from aiogram.methods import SendDocument, SendMessage, SendPhoto, SendVoice, TelegramMethod
 from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
@@ -69,6 +70,29 @@ def _plain_content(message: Message) -> tuple[str, str | None, str | None] | Non
     return None
 
 
+def content_method(
+    chat_id: int,
+    kind: str,
+    text: str | None,
+    file_id: str | None,
+    header: str,
+    reply_markup: InlineKeyboardMarkup | None = None,
+) -> TelegramMethod[Message]:
+    """The call that sends a text, photo, document or voice with `header` (HTML) above the
+    user's text. Nothing is cut here: the outbox (or the Bot session) splits what is over
+    Telegram's limits into parts."""
+    body = header + ("\n" + html.quote(text) if text else "")
+    if kind == "photo" and file_id:
+        return SendPhoto(chat_id=chat_id, photo=file_id, caption=body, reply_markup=reply_markup)
+    if kind == "document" and file_id:
+        return SendDocument(
+            chat_id=chat_id, document=file_id, caption=body, reply_markup=reply_markup
+        )
+    if kind == "voice" and file_id:
+        return SendVoice(chat_id=chat_id, voice=file_id, caption=body, reply_markup=reply_markup)
+    return SendMessage(chat_id=chat_id, text=body, reply_markup=reply_markup)
+
+
 async def send_content(
     bot: Bot,
     chat_id: int,
@@ -78,18 +102,8 @@ async def send_content(
     header: str,
     reply_markup: InlineKeyboardMarkup | None = None,
 ) -> Message:
-    """Send a text, photo, document or voice with `header` (HTML) above the user's text.
-
-    Nothing is cut here: the Bot session splits what is over Telegram's limits into parts.
-    """
-    body = header + ("\n" + html.quote(text) if text else "")
-    if kind == "photo" and file_id:
-        return await bot.send_photo(chat_id, file_id, caption=body, reply_markup=reply_markup)
-    if kind == "document" and file_id:
-        return await bot.send_document(chat_id, file_id, caption=body, reply_markup=reply_markup)
-    if kind == "voice" and file_id:
-        return await bot.send_voice(chat_id, file_id, caption=body, reply_markup=reply_markup)
-    return await bot.send_message(chat_id, body, reply_markup=reply_markup)
+    """Send `content_method(...)` now."""
+    return await bot(content_method(chat_id, kind, text, file_id, header, reply_markup))
 
 
 async def announce(
