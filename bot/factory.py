@@ -135,9 +135,7 @@ def create_outbox(
         chat_burst=settings.outbox_chat_burst,
         group_per_minute=settings.outbox_group_per_minute,
     )
-    return OutboxSender(
-        session_factory, pacing=pacing, give_up_after=settings.outbox_give_up_after
-    )
+    return OutboxSender(session_factory, pacing=pacing, give_up_after=settings.outbox_give_up_after)
 
 
 def create_app(settings: Settings, *, nlu: NluClient | None = None) -> App:

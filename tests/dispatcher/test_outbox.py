@@ -135,9 +135,7 @@ async def test_a_student_who_blocked_the_bot_is_marked_and_nothing_more_is_tried
     assert any(
         "blocked the bot" in t or "бұғаттады" in t or "заблокировал" in t for t in curator.texts()
     ), curator.texts()
-    attempts = [
-        m for m in recording.requests[before:] if getattr(m, "chat_id", None) == STUDENT_ID
-    ]
+    attempts = [m for m in recording.requests[before:] if getattr(m, "chat_id", None) == STUDENT_ID]
     assert len(attempts) == 1  # the first refusal stops everything else owed to them
     async with app.session_factory() as session:
         user = await session.get(User, STUDENT_ID)
