@@ -94,14 +94,16 @@ class App:
         """What the outbox's delivery hooks may use, with `bot`."""
         return HookContext(bot=bot, i18n=self.i18n, settings=self.settings, planner=self.planner)
 
-    async def start_outbox(self, bot: Bot) -> None:
+    def start_outbox(self, bot: Bot) -> None:
         """Send what the outbox owes (left from before a restart, too) in the background."""
         assert self.outbox is not None
-        await self.outbox.start(self.outbox_context(bot))
+        self.outbox.start(self.outbox_context(bot))
 
     def start_scheduler(self, bot: Bot) -> None:
-        """Run scheduled work (surveys, reminders, SLA nudges) with `bot`."""
+        """Run scheduled work (surveys, reminders, SLA nudges) with `bot`, and the outbox that
+        delivers what it writes."""
         assert self.planner is not None and self.cases is not None
+        self.start_outbox(bot)
         self.planner.start(
             bot,
             session_factory=self.session_factory,

@@ -146,10 +146,11 @@ class OutboxSender:
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 
-    async def start(self, context: HookContext) -> None:
-        """Send in the background; rows a previous process left "sending" go again."""
+    def start(self, context: HookContext) -> None:
+        """Send in the background; rows a previous process left "sending" go again first."""
+        if self.running:
+            return
         self.context = context
-        await self.recover()
         signal.listen(self._wake)
         self._task = asyncio.create_task(self._loop(), name="outbox-sender")
 
@@ -181,6 +182,13 @@ class OutboxSender:
         self._wake.set()
 
     async def _loop(self) -> None:
+        while True:
+            try:
+                await self.recover()
+                break
+            except Exception:
+                log.exception("outbox: could not read the store; trying again")
+                await asyncio.sleep(self.poll_every)
         while True:
             try:
                 delay = await self.pass_once()
@@ -352,7 +360,7 @@ class OutboxSender:
             text = str(exc.message).lower()
             if any(marker in text for marker in _GONE):
                 await self._gone(claim, exc)
-            elif is_benign(exc):
+            elif is_benign(exc) and not claim.method.startswith("Send"):
                 await self._sent(claim, None)  # an edit that changes nothing is done
             else:
                 log.warning(

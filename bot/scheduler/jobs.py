@@ -101,7 +101,7 @@ async def nudge_unclaimed(ctx: JobContext, consultation_id: int, level: int) -> 
             return notices.unclaimed(consultation_id, waited, locale, escalated=level > 1).markup
 
         with ctx.i18n.context():
-            await notify(ctx.bot, session, ctx.i18n, ctx.settings, people, render, markup)
+            await notify(session, ctx.i18n, ctx.settings, people, render, markup)
         await consultations.record_event(
             session,
             consultation_id,

@@ -67,7 +67,7 @@ async def test_relays_survive_429_and_502_in_order(
     curator: ChatDriver,
 ) -> None:
     assert app.outbox is not None
-    await app.start_outbox(bot)
+    app.start_outbox(bot)
     # Telegram refuses every message for a while: 429 to the curator, 502 to the student.
     recording.fail_always(SendMessage, retry_after(1), chat_id=CURATOR_ID)
     recording.fail_always(SendMessage, _server_error, chat_id=STUDENT_ID)
@@ -174,7 +174,7 @@ async def test_a_restarted_sender_sends_what_was_owed_once(
     # A new process on the same file.
     second = create_app(settings, nlu=RuleNlu())  # type: ignore[arg-type]
     try:
-        await second.start_outbox(bot)
+        second.start_outbox(bot)
         assert second.outbox is not None
         await second.outbox.drain(within=10)
         await second.outbox.drain(within=10)

@@ -87,6 +87,18 @@ async def relay_curator_message(
     )
 
 
+async def deliver_backlog(
+    session: AsyncSession, consultation: Consultation, curator_id: int
+) -> int:
+    """Everything the student wrote while waiting, in order, owed to the curator who took it."""
+    waiting = await consultation_messages.undelivered_student_messages(session, consultation.id)
+    for stored in waiting:
+        await relay_student_message(
+            session, consultation, stored, curator_id, consultation.language
+        )
+    return len(waiting)
+
+
 @hook(STUDENT_DELIVERED)
 async def _student_delivered(
     ctx: HookContext, session: AsyncSession, delivery: Delivery, args: dict[str, Any]

@@ -325,17 +325,16 @@ async def my_case_action(
                 case=case_number(cancelled.id)
             )
         )
-        after_commit(session, lambda: _tell_cancelled(bot, session, i18n, settings, cancelled))
+        await _tell_cancelled(session, i18n, settings, cancelled)
     else:
         await stale_button(callback)
 
 
 async def _tell_cancelled(
-    bot: Bot, session: AsyncSession, i18n: I18n, settings: Settings, cancelled: Consultation
+    session: AsyncSession, i18n: I18n, settings: Settings, cancelled: Consultation
 ) -> None:
     if cancelled.curator_id is not None:
         await notify(
-            bot,
             session,
             i18n,
             settings,
@@ -344,7 +343,7 @@ async def _tell_cancelled(
                 case=case_number(cancelled.id)
             ),
         )
-    await refresh_cards(bot, session, i18n, settings, cancelled)
+    await refresh_cards(session, i18n, settings, cancelled)
 
 
 def create_router() -> Router:
