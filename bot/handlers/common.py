@@ -5,8 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
+
+from bot.handlers.context import Ctx
+from bot.middlewares.locale import PENDING_LANGUAGE_KEY
+from bot.services.users import Profile, set_language
 
 
 def admins_only() -> str:
@@ -45,3 +50,23 @@ refuse_non_curator = refusal(curators_only)
 async def stale_button(callback: CallbackQuery) -> None:
     """A button whose object is gone or changed: say so instead of doing something else."""
     await callback.answer(out_of_date(), show_alert=True)
+
+
+async def at_step(callback: CallbackQuery, state: FSMContext, step: str) -> Message | None:
+    """The message of a dialog's button when the dialog (FSM data "step") is at `step`;
+    otherwise the stale-button answer and None: an old button never skips or repeats a step."""
+    data = await state.get_data()
+    if not isinstance(callback.message, Message) or data.get("step") != step:
+        await stale_button(callback)
+        return None
+    return callback.message
+
+
+async def switch_language(ctx: Ctx, code: str) -> None:
+    """Speak `code` from now on: stored for a consenting user, kept in the FSM before consent."""
+    profile = ctx.profile
+    if profile is not None:
+        await set_language(ctx.session, profile.id, code)
+        ctx.profiles.put(profile.id, Profile(profile.id, code, profile.consent_version))
+    else:
+        await ctx.state.update_data({PENDING_LANGUAGE_KEY: code})
