@@ -3,8 +3,10 @@ longer fits what it was pressed on."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
@@ -70,3 +72,9 @@ async def switch_language(ctx: Ctx, code: str) -> None:
         ctx.profiles.put(profile.id, Profile(profile.id, code, profile.consent_version))
     else:
         await ctx.state.update_data({PENDING_LANGUAGE_KEY: code})
+
+
+async def drop_buttons(message: Message) -> None:
+    """Take the buttons off a message once they have done their job (already gone is fine)."""
+    with contextlib.suppress(TelegramBadRequest):
+        await message.edit_reply_markup(reply_markup=None)
