@@ -24,8 +24,10 @@ from bot.db.fsm import FsmFlushMiddleware, StoreStorage
 from bot.handlers import outreach
 from bot.handlers.buddy import router as buddy
 from bot.handlers.consultation import router as consultation
+from bot.handlers.context import ContextMiddleware
 from bot.handlers.curator_assist.router import create_router as create_curator_assist_router
 from bot.handlers.dialogue import router as dialogue
+from bot.handlers.digest.notices import schedule_weekly_digest
 from bot.handlers.fallback import router as fallback
 from bot.handlers.groups import router as groups
 from bot.handlers.kb_admin import router as kb
@@ -36,6 +38,8 @@ from bot.handlers.notices import TelegramNotices
 from bot.handlers.onboarding import router as onboarding
 from bot.handlers.privacy import router as privacy
 from bot.handlers.progress import router as progress
+from bot.handlers.pulse import router as pulse
+from bot.handlers.pulse.notices import schedule_pulse_dispatch
 from bot.handlers.quiz import router as quiz
 from bot.handlers.staff import router as staff
 from bot.i18n import create_i18n
@@ -115,6 +119,8 @@ class App:
         # Announcements a stop interrupted continue.
         resume_outreach(self.planner)
         schedule_review_reminder(self.planner)
+        schedule_weekly_digest(self.planner)
+        schedule_pulse_dispatch(self.planner)
         # Buddy-programme notices written while the bot was down (retention, say) go out.
         self.planner.buddy_notices()
 
@@ -162,6 +168,7 @@ def create_routers() -> list[Router]:
         privacy.create_router(),
         menu.create_router(),
         staff.create_router(),
+        pulse.create_router(),
         kb.create_router(),
         kb.create_refusal_router(),
         consultation.create_router(),
@@ -214,11 +221,13 @@ def create_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatche
         cases=app.cases,
     )
     roles = RolesMiddleware(app.roles)
+    context = ContextMiddleware()
     for observer in (dp.message, dp.edited_message, dp.callback_query):
         observer.outer_middleware(DbSessionMiddleware(app.session_factory))
         observer.outer_middleware(locale)
         observer.outer_middleware(throttling)
         observer.outer_middleware(roles)
+        observer.outer_middleware(context)
     dp.callback_query.outer_middleware(CallbackGuardMiddleware())
     # One chat's updates in arrival order, so relayed messages keep their order.
     dp.update.outer_middleware(ChatOrderMiddleware())

@@ -161,3 +161,24 @@ def curator_offer_keyboard() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("🧑‍🏫 Contact a curator"), callback_data=MenuItem(item="consult"))
     return builder.as_markup()
+
+
+def end_confirm_keyboard(pair: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("✖️ Yes, end it"), callback_data=BuddyEnd(pair=pair, confirm=True))
+    return builder.as_markup()
+
+
+def decision_verdict(approved: bool, next_proposed: bool) -> str:
+    """What the curator's card says once the match is decided."""
+    if approved:
+        return _("✅ Approved: both are being introduced.")
+    return (
+        _("✖️ Rejected.")
+        + " "
+        + (
+            _("The next volunteer is proposed.")
+            if next_proposed
+            else _("No other volunteer is free; the request waits.")
+        )
+    )

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Awaitable, Callable
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
@@ -19,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.unit_of_work import after_commit
 from bot.handlers import entry_points as journeys
-from bot.handlers.common import stale_button
+from bot.handlers.common import drop_buttons, stale_button
+from bot.handlers.context import Ctx
 from bot.handlers.events.ui import EventOpen, KindToggle, kind_plural
 from bot.handlers.filters import CommandText, PrivateChat
 from bot.handlers.keyboards import language_keyboard
@@ -27,11 +29,9 @@ from bot.handlers.learning.ui import render_material
 from bot.handlers.privacy.router import ask_delete_confirmation
 from bot.handlers.progress.ui import ProgressShow
 from bot.handlers.texts import language_name
-from bot.scheduler import Planner
 from bot.services import cabinet, events
 from bot.services.notifications import PREFERENCES, preferences, set_preference
 from bot.services.questions import QuestionRecorder
-from bot.services.users import Profile, ProfileCache
 
 
 class CabinetAct(CallbackData, prefix="me"):
@@ -101,9 +101,8 @@ async def show_cabinet(message: Message, session: AsyncSession, user_id: int) ->
     await message.answer(cabinet_text(data), reply_markup=cabinet_keyboard(data.withdrawn))
 
 
-async def me_command(message: Message, session: AsyncSession) -> None:
-    assert message.from_user is not None
-    await show_cabinet(message, session, message.from_user.id)
+async def me_command(message: Message, ctx: Ctx) -> None:
+    await show_cabinet(message, ctx.session, ctx.user_id)
 
 
 def follows_keyboard(following: list[events.Following], language: str) -> InlineKeyboardMarkup:
@@ -151,32 +150,12 @@ def prefs_keyboard(prefs: dict[str, bool]) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-async def cabinet_action(
-    callback: CallbackQuery,
-    callback_data: CabinetAct,
-    session: AsyncSession,
-    profile: Profile | None,
-    profiles: ProfileCache,
-    recorder: QuestionRecorder,
-    language: str,
-    planner: Planner | None = None,
-) -> None:
-    message = callback.message
-    user_id = callback.from_user.id
-    action, arg = callback_data.action, callback_data.arg
-    if not isinstance(message, Message):
+async def _consented(callback: CallbackQuery, ctx: Ctx) -> Message | None:
+    """The cabinet's message, when the user may change things (consent given); else says why."""
+    if not isinstance(callback.message, Message):
         await callback.answer()
-        return
-    # Exporting and deleting stay possible after consent is withdrawn; the rest needs it.
-    if action == "export":
-        await callback.answer()
-        await send_export(message, session, recorder, user_id)
-        return
-    if action == "delete":
-        await callback.answer()
-        await ask_delete_confirmation(message, profile)
-        return
-    if profile is None:
+        return None
+    if ctx.profile is None:
         await callback.answer(
             _(
                 "There is nothing to change: I do not process your data now. Send /start to "
@@ -184,88 +163,130 @@ async def cabinet_action(
             ),
             show_alert=True,
         )
+        return None
+    return callback.message
+
+
+async def export_pressed(callback: CallbackQuery, ctx: Ctx) -> None:
+    # Exporting and deleting stay possible after consent is withdrawn.
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await send_export(callback.message, ctx.session, ctx.recorder, ctx.user_id)
+
+
+async def delete_pressed(callback: CallbackQuery, ctx: Ctx) -> None:
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await ask_delete_confirmation(callback.message, ctx.profile)
+
+
+async def language_pressed(callback: CallbackQuery, ctx: Ctx) -> None:
+    if message := await _consented(callback, ctx):
+        await callback.answer()
+        await message.answer(
+            _("Choose your language:"), reply_markup=language_keyboard(ctx.language)
+        )
+
+
+async def my_consultations_pressed(callback: CallbackQuery, ctx: Ctx) -> None:
+    if message := await _consented(callback, ctx):
+        await callback.answer()
+        await journeys.my_requests(message, ctx.session, ctx.user_id)
+
+
+async def follows_pressed(callback: CallbackQuery, callback_data: CabinetAct, ctx: Ctx) -> None:
+    """My events; ✖️ removes a reminder ("unremind") or a registration ("ungo") in place."""
+    if not (message := await _consented(callback, ctx)):
         return
-    match action:
-        case "lang":
-            await callback.answer()
-            await message.answer(
-                _("Choose your language:"), reply_markup=language_keyboard(language)
-            )
-        case "my":
-            await callback.answer()
-            await journeys.my_requests(message, session, user_id)
-        case "follows" | "unremind" | "ungo":
-            if action != "follows" and arg.isdigit():
-                remove = events.remove_reminder if action == "unremind" else events.remove_rsvp
-                removed = await remove(session, int(arg), user_id)
-                await callback.answer(_("Removed.") if removed else _("It was already removed."))
-            else:
-                await callback.answer()
-            following = await events.followed_events(session, user_id)
-            text, markup = follows_text(following, language), follows_keyboard(following, language)
-            if action == "follows":
-                await message.answer(text, reply_markup=markup)
-            else:
-                with contextlib.suppress(TelegramBadRequest):
-                    await message.edit_text(text, reply_markup=markup)
-        case "prefs" | "pref":
-            prefs = (await preferences(session, user_id)).as_dict()
-            if action == "pref" and arg in PREFERENCES:
-                prefs = (await set_preference(session, user_id, arg, not prefs[arg])).as_dict()
-                await callback.answer(_("Saved."))
-                with contextlib.suppress(TelegramBadRequest):
-                    await message.edit_reply_markup(reply_markup=prefs_keyboard(prefs))
-                return
-            await callback.answer()
-            await message.answer(
-                _("What may I notify you about? Press to turn on or off."),
-                reply_markup=prefs_keyboard(prefs),
-            )
-        case "recommend":
-            await callback.answer()
-            await message.answer(
-                await recommendations_text(session, user_id, language),
-                disable_web_page_preview=True,
-            )
-        case "withdraw":
-            await callback.answer()
-            builder = InlineKeyboardBuilder()
-            _button(builder, _("↩️ Yes, withdraw my consent"), "withdraw_yes")
-            _button(builder, _("Cancel"), "keep")
-            builder.adjust(1)
-            await message.answer(
-                _(
-                    "Withdraw your consent? I will stop processing your data: no reminders, "
-                    "announcements, surveys or recorded questions. You can then delete what is "
-                    "stored."
-                ),
-                reply_markup=builder.as_markup(),
-            )
-        case "withdraw_yes":
-            await cabinet.withdraw_consent(session, user_id)
-            after_commit(session, lambda: planner.buddy_notices() if planner else None)
-            profiles.forget(user_id)
-            await recorder.forget_user(user_id)
-            await callback.answer()
-            with contextlib.suppress(TelegramBadRequest):
-                await message.edit_reply_markup(reply_markup=None)
-            builder = InlineKeyboardBuilder()
-            _button(builder, _("🗑 Delete my data"), "delete")
-            _button(builder, _("📦 Export my data"), "export")
-            builder.adjust(1)
-            await message.answer(
-                _(
-                    "Your consent is withdrawn: I no longer process your data. Do you want to "
-                    "delete what is stored now? You can also give consent again with /start."
-                ),
-                reply_markup=builder.as_markup(),
-            )
-        case "keep":
-            await callback.answer(_("Nothing was changed."))
-            with contextlib.suppress(TelegramBadRequest):
-                await message.edit_reply_markup(reply_markup=None)
-        case _:
-            await stale_button(callback)
+    action, arg = callback_data.action, callback_data.arg
+    if action != "follows" and arg.isdigit():
+        remove = events.remove_reminder if action == "unremind" else events.remove_rsvp
+        removed = await remove(ctx.session, int(arg), ctx.user_id)
+        await callback.answer(_("Removed.") if removed else _("It was already removed."))
+    else:
+        await callback.answer()
+    following = await events.followed_events(ctx.session, ctx.user_id)
+    text = follows_text(following, ctx.language)
+    markup = follows_keyboard(following, ctx.language)
+    if action == "follows":
+        await message.answer(text, reply_markup=markup)
+    else:
+        with contextlib.suppress(TelegramBadRequest):
+            await message.edit_text(text, reply_markup=markup)
+
+
+async def preferences_pressed(callback: CallbackQuery, callback_data: CabinetAct, ctx: Ctx) -> None:
+    """The notification switches; pressing one ("pref") flips it in place."""
+    if not (message := await _consented(callback, ctx)):
+        return
+    prefs = (await preferences(ctx.session, ctx.user_id)).as_dict()
+    name = callback_data.arg
+    if callback_data.action == "pref" and name in PREFERENCES:
+        prefs = (await set_preference(ctx.session, ctx.user_id, name, not prefs[name])).as_dict()
+        await callback.answer(_("Saved."))
+        with contextlib.suppress(TelegramBadRequest):
+            await message.edit_reply_markup(reply_markup=prefs_keyboard(prefs))
+        return
+    await callback.answer()
+    await message.answer(
+        _("What may I notify you about? Press to turn on or off."),
+        reply_markup=prefs_keyboard(prefs),
+    )
+
+
+async def recommend_pressed(callback: CallbackQuery, ctx: Ctx) -> None:
+    if message := await _consented(callback, ctx):
+        await callback.answer()
+        await message.answer(
+            await recommendations_text(ctx.session, ctx.user_id, ctx.language),
+            disable_web_page_preview=True,
+        )
+
+
+async def withdraw_pressed(callback: CallbackQuery, ctx: Ctx) -> None:
+    if not (message := await _consented(callback, ctx)):
+        return
+    await callback.answer()
+    builder = InlineKeyboardBuilder()
+    _button(builder, _("↩️ Yes, withdraw my consent"), "withdraw_yes")
+    _button(builder, _("Cancel"), "keep")
+    builder.adjust(1)
+    await message.answer(
+        _(
+            "Withdraw your consent? I will stop processing your data: no reminders, "
+            "announcements, surveys or recorded questions. You can then delete what is "
+            "stored."
+        ),
+        reply_markup=builder.as_markup(),
+    )
+
+
+async def withdraw_confirmed(callback: CallbackQuery, ctx: Ctx) -> None:
+    if not (message := await _consented(callback, ctx)):
+        return
+    await cabinet.withdraw_consent(ctx.session, ctx.user_id)
+    after_commit(ctx.session, ctx.planner.buddy_notices)
+    ctx.profiles.forget(ctx.user_id)
+    await ctx.recorder.forget_user(ctx.user_id)
+    await callback.answer()
+    await drop_buttons(message)
+    builder = InlineKeyboardBuilder()
+    _button(builder, _("🗑 Delete my data"), "delete")
+    _button(builder, _("📦 Export my data"), "export")
+    builder.adjust(1)
+    await message.answer(
+        _(
+            "Your consent is withdrawn: I no longer process your data. Do you want to "
+            "delete what is stored now? You can also give consent again with /start."
+        ),
+        reply_markup=builder.as_markup(),
+    )
+
+
+async def keep_pressed(callback: CallbackQuery, ctx: Ctx) -> None:
+    if message := await _consented(callback, ctx):
+        await callback.answer(_("Nothing was changed."))
+        await drop_buttons(message)
 
 
 async def recommendations_text(session: AsyncSession, user_id: int, language: str) -> str:
@@ -310,5 +331,19 @@ async def send_export(
 def create_router() -> Router:
     router = Router(name="cabinet")
     router.message.register(me_command, PrivateChat(), CommandText(), Command("me"))
-    router.callback_query.register(cabinet_action, CabinetAct.filter())
+    actions: dict[Callable[..., Awaitable[None]], tuple[str, ...]] = {
+        export_pressed: ("export",),
+        delete_pressed: ("delete",),
+        language_pressed: ("lang",),
+        my_consultations_pressed: ("my",),
+        follows_pressed: ("follows", "unremind", "ungo"),
+        preferences_pressed: ("prefs", "pref"),
+        recommend_pressed: ("recommend",),
+        withdraw_pressed: ("withdraw",),
+        withdraw_confirmed: ("withdraw_yes",),
+        keep_pressed: ("keep",),
+    }
+    for handler, names in actions.items():
+        router.callback_query.register(handler, CabinetAct.filter(F.action.in_(names)))
+    router.callback_query.register(stale_button, CabinetAct.filter())
     return router

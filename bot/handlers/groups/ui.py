@@ -208,3 +208,18 @@ def confirm_keyboard() -> InlineKeyboardMarkup:
     builder.button(text=_("✖️ Cancel"), callback_data=GroupNew(field="confirm", value="no"))
     builder.adjust(2)
     return builder.as_markup()
+
+
+def preview_text(draft: groups.GroupDraft) -> str:
+    """The new group as students will see it, in both languages, before it is published."""
+    return "\n\n".join(
+        [
+            _("<b>Preview</b>"),
+            f"<b>{html.quote(draft.title_kk)}</b>\n{html.quote(draft.description_kk)}",
+            f"<b>{html.quote(draft.title_ru)}</b>\n{html.quote(draft.description_ru)}",
+            interest_name(draft.interest)
+            + " · "
+            + ", ".join(language_name(c) for c in draft.languages)
+            + f"\n💬 {html.quote(draft.chat_url)}",
+        ]
+    )
