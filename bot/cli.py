@@ -385,6 +385,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_kb_tools(kb)
     register_ask(commands)
+    from bot.pulse_cli import register as register_pulse
+
+    register_pulse(commands)
 
     learn = commands.add_parser("learn", help="learning materials shown by /learn").add_subparsers(
         dest="learn_command", required=True, metavar="COMMAND"

@@ -67,6 +67,7 @@ STAFF_DESCRIPTIONS = {
     "quiz_edit": N_("Write and change self-check quizzes"),
     "attendance": N_("Mark who came to an event"),
     "new_group": N_("Publish an interest group"),
+    "pulse": N_("Anonymous pulse surveys of students"),
 }
 CURATOR_MENU = ("queue", "mine", "attendance")
 ADMIN_MENU = (
@@ -78,6 +79,7 @@ ADMIN_MENU = (
     "kb_review",
     "new_event",
     "announce",
+    "pulse",
     "staff",
     "quiz_edit",
     "new_group",

@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     # (day as mon..sun), or "off".
     digest_at: str = "mon 09:00"
     digest_timezone: str = "Asia/Almaty"
+    # Seconds after a pulse survey is sent before the one reminder to those who did not finish.
+    pulse_remind_after: int = 172_800
+    # Seconds between checks for pulse surveys to send or remind (also queued by the CLI).
+    pulse_poll_every: int = 60
     # Updates that met a store outage wait here (default: beside the SQLite file, or var/).
     spool_path: Path | None = None
     # Seconds between attempts to replay them.

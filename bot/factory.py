@@ -38,7 +38,8 @@ from bot.handlers.notices import TelegramNotices
 from bot.handlers.onboarding import router as onboarding
 from bot.handlers.privacy import router as privacy
 from bot.handlers.progress import router as progress
-from bot.handlers.pulse import faculty
+from bot.handlers.pulse import router as pulse
+from bot.handlers.pulse.notices import schedule_pulse_dispatch
 from bot.handlers.quiz import router as quiz
 from bot.handlers.staff import router as staff
 from bot.i18n import create_i18n
@@ -102,6 +103,7 @@ class App:
         resume_outreach(self.planner)
         schedule_review_reminder(self.planner)
         schedule_weekly_digest(self.planner)
+        schedule_pulse_dispatch(self.planner)
         # Buddy-programme notices written while the bot was down (retention, say) go out.
         self.planner.buddy_notices()
 
@@ -133,9 +135,9 @@ def create_routers() -> list[Router]:
     return [
         onboarding.create_router(),
         privacy.create_router(),
-        faculty.create_router(),
         menu.create_router(),
         staff.create_router(),
+        pulse.create_router(),
         kb.create_router(),
         kb.create_refusal_router(),
         consultation.create_router(),

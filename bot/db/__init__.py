@@ -5,4 +5,5 @@
 from bot.db import buddy_models as buddy_models
 from bot.db import group_models as group_models
 from bot.db import progress_models as progress_models
+from bot.db import pulse_models as pulse_models
 from bot.db import quiz_models as quiz_models

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.unit_of_work import after_commit
 from bot.handlers import entry_points as journeys
-from bot.handlers.common import stale_button
+from bot.handlers.common import drop_buttons, stale_button
 from bot.handlers.context import Ctx
 from bot.handlers.events.ui import EventOpen, KindToggle, kind_plural
 from bot.handlers.filters import CommandText, PrivateChat
@@ -269,8 +269,7 @@ async def withdraw_confirmed(callback: CallbackQuery, ctx: Ctx) -> None:
     ctx.profiles.forget(ctx.user_id)
     await ctx.recorder.forget_user(ctx.user_id)
     await callback.answer()
-    with contextlib.suppress(TelegramBadRequest):
-        await message.edit_reply_markup(reply_markup=None)
+    await drop_buttons(message)
     builder = InlineKeyboardBuilder()
     _button(builder, _("🗑 Delete my data"), "delete")
     _button(builder, _("📦 Export my data"), "export")
@@ -287,8 +286,7 @@ async def withdraw_confirmed(callback: CallbackQuery, ctx: Ctx) -> None:
 async def keep_pressed(callback: CallbackQuery, ctx: Ctx) -> None:
     if message := await _consented(callback, ctx):
         await callback.answer(_("Nothing was changed."))
-        with contextlib.suppress(TelegramBadRequest):
-            await message.edit_reply_markup(reply_markup=None)
+        await drop_buttons(message)
 
 
 async def recommendations_text(session: AsyncSession, user_id: int, language: str) -> str:
