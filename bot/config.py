@@ -78,6 +78,14 @@ class Settings(BaseSettings):
     spool_path: Path | None = None
     # Seconds between attempts to replay them.
     spool_retry_every: float = 5.0
+    # The outbox's pace: messages a second overall, a second per private chat (with bursts of
+    # `outbox_chat_burst`), a minute per group; and how long a message is retried before
+    # it is given up ("dead", see `kelisim outbox`).
+    outbox_rate: float = 25.0
+    outbox_chat_rate: float = 1.0
+    outbox_chat_burst: float = 10.0
+    outbox_group_per_minute: float = 20.0
+    outbox_give_up_after: float = 86_400.0
 
     @field_validator("admin_ids", "curator_ids", mode="before")
     @classmethod

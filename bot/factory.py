@@ -50,6 +50,8 @@ from bot.middlewares.ordering import ChatOrderMiddleware
 from bot.middlewares.outage import StoreOutageMiddleware, UpdateSpool
 from bot.middlewares.roles import RolesMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
+from bot.outbox.hooks import HookContext
+from bot.outbox.sender import OutboxSender, Pacing
 from bot.scheduler import Planner
 from bot.scheduler.outreach import resume_outreach
 from bot.services.consultations import OpenCases
@@ -81,16 +83,31 @@ class App:
     trainer: ModelTrainer = field(default_factory=ModelTrainer)
     cases: OpenCases | None = None
     planner: Planner | None = None
+    outbox: OutboxSender | None = None
 
     def __post_init__(self) -> None:
         if self.cases is None:
             self.cases = OpenCases(self.session_factory)
         if self.planner is None:
             self.planner = Planner(self.settings)
+        if self.outbox is None:
+            self.outbox = create_outbox(self.settings, self.session_factory)
+        self.outbox.make_context = self.outbox_context
+
+    def outbox_context(self, bot: Bot) -> HookContext:
+        """What the outbox's delivery hooks may use, with `bot`."""
+        return HookContext(bot=bot, i18n=self.i18n, settings=self.settings, planner=self.planner)
+
+    def start_outbox(self, bot: Bot) -> None:
+        """Send what the outbox owes (left from before a restart, too) in the background."""
+        assert self.outbox is not None
+        self.outbox.start(self.outbox_context(bot))
 
     def start_scheduler(self, bot: Bot) -> None:
-        """Run scheduled work (surveys, reminders, SLA nudges) with `bot`."""
+        """Run scheduled work (surveys, reminders, SLA nudges) with `bot`, and the outbox that
+        delivers what it writes."""
         assert self.planner is not None and self.cases is not None
+        self.start_outbox(bot)
         self.planner.start(
             bot,
             session_factory=self.session_factory,
@@ -108,11 +125,25 @@ class App:
         self.planner.buddy_notices()
 
     async def aclose(self) -> None:
+        if self.outbox is not None:
+            await self.outbox.stop()
         if self.planner is not None:
             await self.planner.aclose()
         await self.recorder.aclose()
         await self.nlu.aclose()
         await self.engine.dispose()
+
+
+def create_outbox(
+    settings: Settings, session_factory: async_sessionmaker[AsyncSession]
+) -> OutboxSender:
+    pacing = Pacing(
+        rate=settings.outbox_rate,
+        chat_rate=settings.outbox_chat_rate,
+        chat_burst=settings.outbox_chat_burst,
+        group_per_minute=settings.outbox_group_per_minute,
+    )
+    return OutboxSender(session_factory, pacing=pacing, give_up_after=settings.outbox_give_up_after)
 
 
 def create_app(settings: Settings, *, nlu: NluClient | None = None) -> App:
@@ -180,6 +211,7 @@ def create_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatche
         trainer=app.trainer,
         cases=app.cases,
         planner=app.planner,
+        outbox=app.outbox,
     )
     locale = LocaleMiddleware(app.i18n, app.profiles)
     throttling = ThrottlingMiddleware(
