@@ -273,6 +273,39 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- outbox ---------------------------------------------------------------------------------------
+
+
+def cmd_outbox(args: argparse.Namespace) -> int:
+    from bot.outbox import admin
+
+    async def _outbox(app: Any) -> Any:
+        async with app.session_factory() as session, session.begin():
+            retried = 0
+            if args.retry or args.retry_dead:
+                retried = await admin.retry(session, args.retry or (), dead=args.retry_dead)
+            counts = await admin.counts(session)
+            shown = [admin.describe(row) for row in await admin.rows(session, limit=args.limit)]
+        return retried, counts, shown
+
+    retried, counts, shown = asyncio.run(_with_store(_outbox, seed=False))
+    if args.retry or args.retry_dead:
+        print(f"put back to be sent: {retried}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"counts": counts, "rows": shown}, ensure_ascii=False, indent=2))
+        return 0
+    print("  ".join(f"{status} {count}" for status, count in counts.items()))
+    for row in shown:
+        line = f"#{row['id']} {row['status']} {row['method']} to {row['chat_id']}"
+        line += f", {row['attempts']} attempt(s)"
+        if row["next_attempt"]:
+            line += f", next at {row['next_attempt']}"
+        if row["last_error"]:
+            line += f": {row['last_error']}"
+        print(line)
+    return 0
+
+
 # --- learning materials ---------------------------------------------------------------------------
 
 
@@ -393,6 +426,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_kb_tools(kb)
     register_ask(commands)
+    from bot.pulse_cli import register as register_pulse
+
+    register_pulse(commands)
 
     learn = commands.add_parser("learn", help="learning materials shown by /learn").add_subparsers(
         dest="learn_command", required=True, metavar="COMMAND"
@@ -434,6 +470,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="language of the charts' titles and labels (default en)",
     )
     p.set_defaults(func=cmd_report)
+
+    p = commands.add_parser(
+        "outbox",
+        help="messages the bot still owes: counts, pending/failed/dead rows; retry them",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--limit", type=int, default=50, help="rows to list (default 50)")
+    p.add_argument(
+        "--retry",
+        type=int,
+        action="append",
+        metavar="ID",
+        help="send failed or dead row ID again now (repeatable)",
+    )
+    p.add_argument("--retry-dead", action="store_true", help="send every dead row again")
+    p.set_defaults(func=cmd_outbox)
 
     from nlu.cli import register as register_nlu
 

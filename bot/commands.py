@@ -30,6 +30,7 @@ COMMANDS = (
     "buddy",
     "my",
     "me",
+    "faculty",
     "lang",
     "privacy",
     "help",
@@ -47,6 +48,7 @@ DESCRIPTIONS = {
     "my": N_("My requests"),
     "me": N_("My cabinet: reminders, notifications, my data"),
     "help": N_("What the bot can do"),
+    "faculty": N_("My faculty and course (optional)"),
     "lang": N_("Change language"),
     "privacy": N_("My data and consent"),
 }
@@ -65,6 +67,7 @@ STAFF_DESCRIPTIONS = {
     "quiz_edit": N_("Write and change self-check quizzes"),
     "attendance": N_("Mark who came to an event"),
     "new_group": N_("Publish an interest group"),
+    "pulse": N_("Anonymous pulse surveys of students"),
 }
 CURATOR_MENU = ("queue", "mine", "attendance")
 ADMIN_MENU = (
@@ -76,6 +79,7 @@ ADMIN_MENU = (
     "kb_review",
     "new_event",
     "announce",
+    "pulse",
     "staff",
     "quiz_edit",
     "new_group",

@@ -72,10 +72,26 @@ class Settings(BaseSettings):
     intent_threshold: float = 0.6
     # Seconds an idle question-log batch waits before it is written.
     log_flush_interval: float = 2.0
+    # When the weekly early-warning digest goes to admins: "DAY HH:MM" in DIGEST_TIMEZONE
+    # (day as mon..sun), or "off".
+    digest_at: str = "mon 09:00"
+    digest_timezone: str = "Asia/Almaty"
+    # Seconds after a pulse survey is sent before the one reminder to those who did not finish.
+    pulse_remind_after: int = 172_800
+    # Seconds between checks for pulse surveys to send or remind (also queued by the CLI).
+    pulse_poll_every: int = 60
     # Updates that met a store outage wait here (default: beside the SQLite file, or var/).
     spool_path: Path | None = None
     # Seconds between attempts to replay them.
     spool_retry_every: float = 5.0
+    # The outbox's pace: messages a second overall, a second per private chat (with bursts of
+    # `outbox_chat_burst`), a minute per group; and how long a message is retried before
+    # it is given up ("dead", see `kelisim outbox`).
+    outbox_rate: float = 25.0
+    outbox_chat_rate: float = 1.0
+    outbox_chat_burst: float = 10.0
+    outbox_group_per_minute: float = 20.0
+    outbox_give_up_after: float = 86_400.0
 
     @field_validator("admin_ids", "curator_ids", mode="before")
     @classmethod

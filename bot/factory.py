@@ -25,8 +25,10 @@ from bot.db.fsm import FsmFlushMiddleware, StoreStorage
 from bot.handlers import outreach
 from bot.handlers.buddy import router as buddy
 from bot.handlers.consultation import router as consultation
+from bot.handlers.context import ContextMiddleware
 from bot.handlers.curator_assist.router import create_router as create_curator_assist_router
 from bot.handlers.dialogue import router as dialogue
+from bot.handlers.digest.notices import schedule_weekly_digest
 from bot.handlers.fallback import router as fallback
 from bot.handlers.groups import router as groups
 from bot.handlers.kb_admin import router as kb
@@ -37,6 +39,8 @@ from bot.handlers.notices import TelegramNotices
 from bot.handlers.onboarding import router as onboarding
 from bot.handlers.privacy import router as privacy
 from bot.handlers.progress import router as progress
+from bot.handlers.pulse import router as pulse
+from bot.handlers.pulse.notices import schedule_pulse_dispatch
 from bot.handlers.quiz import router as quiz
 from bot.handlers.staff import router as staff
 from bot.i18n import create_i18n
@@ -47,6 +51,8 @@ from bot.middlewares.ordering import ChatOrderMiddleware
 from bot.middlewares.outage import StoreOutageMiddleware, UpdateSpool
 from bot.middlewares.roles import RolesMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
+from bot.outbox.hooks import HookContext
+from bot.outbox.sender import OutboxSender, Pacing
 from bot.scheduler import Planner
 from bot.scheduler.outreach import resume_outreach
 from bot.services.consultations import OpenCases
@@ -79,6 +85,7 @@ class App:
     trainer: ModelTrainer = field(default_factory=ModelTrainer)
     cases: OpenCases | None = None
     planner: Planner | None = None
+    outbox: OutboxSender | None = None
     shared: SharedState | None = None
 
     def __post_init__(self) -> None:
@@ -86,10 +93,24 @@ class App:
             self.cases = OpenCases(self.session_factory)
         if self.planner is None:
             self.planner = Planner(self.settings)
+        if self.outbox is None:
+            self.outbox = create_outbox(self.settings, self.session_factory)
+        self.outbox.make_context = self.outbox_context
+
+    def outbox_context(self, bot: Bot) -> HookContext:
+        """What the outbox's delivery hooks may use, with `bot`."""
+        return HookContext(bot=bot, i18n=self.i18n, settings=self.settings, planner=self.planner)
+
+    def start_outbox(self, bot: Bot) -> None:
+        """Send what the outbox owes (left from before a restart, too) in the background."""
+        assert self.outbox is not None
+        self.outbox.start(self.outbox_context(bot))
 
     def start_scheduler(self, bot: Bot) -> None:
-        """Run scheduled work (surveys, reminders, SLA nudges) with `bot`."""
+        """Run scheduled work (surveys, reminders, SLA nudges) with `bot`, and the outbox that
+        delivers what it writes."""
         assert self.planner is not None and self.cases is not None
+        self.start_outbox(bot)
         self.planner.start(
             bot,
             session_factory=self.session_factory,
@@ -101,6 +122,8 @@ class App:
         # Announcements a stop interrupted continue.
         resume_outreach(self.planner)
         schedule_review_reminder(self.planner)
+        schedule_weekly_digest(self.planner)
+        schedule_pulse_dispatch(self.planner)
         # Buddy-programme notices written while the bot was down (retention, say) go out.
         self.planner.buddy_notices()
 
@@ -119,6 +142,8 @@ class App:
             self.profiles.forget(user_id)
 
     async def aclose(self) -> None:
+        if self.outbox is not None:
+            await self.outbox.stop()
         if self.planner is not None:
             await self.planner.aclose()
         await self.recorder.aclose()
@@ -126,6 +151,18 @@ class App:
         await self.engine.dispose()
         if self.shared is not None:
             await self.shared.aclose()
+
+
+def create_outbox(
+    settings: Settings, session_factory: async_sessionmaker[AsyncSession]
+) -> OutboxSender:
+    pacing = Pacing(
+        rate=settings.outbox_rate,
+        chat_rate=settings.outbox_chat_rate,
+        chat_burst=settings.outbox_chat_burst,
+        group_per_minute=settings.outbox_group_per_minute,
+    )
+    return OutboxSender(session_factory, pacing=pacing, give_up_after=settings.outbox_give_up_after)
 
 
 def create_app(settings: Settings, *, nlu: NluClient | None = None) -> App:
@@ -159,6 +196,7 @@ def create_routers() -> list[Router]:
         privacy.create_router(),
         menu.create_router(),
         staff.create_router(),
+        pulse.create_router(),
         kb.create_router(),
         kb.create_refusal_router(),
         consultation.create_router(),
@@ -204,6 +242,7 @@ def create_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatche
         trainer=app.trainer,
         cases=app.cases,
         planner=app.planner,
+        outbox=app.outbox,
     )
     locale = LocaleMiddleware(app.i18n, app.profiles)
     throttling = ThrottlingMiddleware(
@@ -214,11 +253,13 @@ def create_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatche
         shared=app.shared,
     )
     roles = RolesMiddleware(app.roles)
+    context = ContextMiddleware()
     for observer in (dp.message, dp.edited_message, dp.callback_query):
         observer.outer_middleware(DbSessionMiddleware(app.session_factory))
         observer.outer_middleware(locale)
         observer.outer_middleware(throttling)
         observer.outer_middleware(roles)
+        observer.outer_middleware(context)
     dp.callback_query.outer_middleware(CallbackGuardMiddleware())
     # One chat's updates in arrival order, so relayed messages keep their order.
     dp.update.outer_middleware(ChatOrderMiddleware())

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from knowledge_base.schema import LANGUAGES
@@ -285,33 +285,56 @@ def fit_thresholds(
     off_topic = [m for q, m in ranked if not q.answerable]
     n = max(len(answerable), 1)
 
-    def answered(matches: Sequence[Match], score: float, margin: float) -> bool:
+    def answered(matches: Sequence[Match], rule: Thresholds) -> bool:
         if not matches:
             return False
         runner_up = matches[1].score if len(matches) > 1 else 0.0
-        return matches[0].score >= score and matches[0].score - runner_up >= margin
+        return rule.confident(matches[0].score, runner_up)
 
-    best_answer: tuple[tuple[float, ...], float, float] | None = None  # (key, score, margin)
-    for score, margin in itertools.product(_grid(0.2, 0.9, 0.01), _grid(0.0, 0.25, 0.01)):
-        correct = wrong = 0
-        for query, matches in answerable:
-            if answered(matches, score, margin):
-                if matches[0].id == query.expected:
-                    correct += 1
-                else:
-                    wrong += 1
-        off_answered = sum(1 for matches in off_topic if answered(matches, score, margin))
-        if wrong > max_wrong * n:
-            continue
-        if off_topic and off_answered > (1 - min_off_topic_abstained) * len(off_topic):
-            continue
-        key: tuple[float, ...] = (correct, -wrong, -off_answered, score, margin)
-        if best_answer is None or key > best_answer[0]:
-            best_answer = (key, score, margin)
-    if best_answer is None:  # nothing meets the bounds: answer nothing outright
-        confident_score, confident_margin = 1.01, 0.0
-    else:
-        _, confident_score, confident_margin = best_answer
+    def best_rule(rules: Iterable[Thresholds]) -> Thresholds | None:
+        best: tuple[tuple[float, ...], Thresholds] | None = None
+        for rule in rules:
+            correct = wrong = 0
+            for query, matches in answerable:
+                if answered(matches, rule):
+                    if matches[0].id == query.expected:
+                        correct += 1
+                    else:
+                        wrong += 1
+            off_answered = sum(1 for matches in off_topic if answered(matches, rule))
+            if wrong > max_wrong * n:
+                continue
+            if off_topic and off_answered > (1 - min_off_topic_abstained) * len(off_topic):
+                continue
+            # Ties go to fewer wrong answers, then to the stricter thresholds.
+            key: tuple[float, ...] = (
+                correct,
+                -wrong,
+                -off_answered,
+                rule.confident_score,
+                rule.confident_margin,
+                rule.lead_score,
+                rule.lead_margin,
+            )
+            if best is None or key > best[0]:
+                best = (key, rule)
+        return None if best is None else best[1]
+
+    # First the main rule (strong enough and ahead), then the second one (weaker but far
+    # ahead), which may only add answers on top of the first.
+    main = best_rule(
+        Thresholds(confident_score=score, confident_margin=margin)
+        for score, margin in itertools.product(_grid(0.2, 0.9, 0.01), _grid(0.0, 0.25, 0.01))
+    )
+    if main is None:  # nothing meets the bounds: answer nothing outright
+        main = Thresholds(confident_score=1.01, confident_margin=0.0)
+    lead_rules = [main] + [
+        replace(main, lead_score=score, lead_margin=margin)
+        for score, margin in itertools.product(_grid(0.2, 0.9, 0.02), _grid(0.1, 0.4, 0.02))
+        if score < main.confident_score and margin > main.confident_margin
+    ]
+    rule = best_rule(lead_rules) or main
+    confident_score = rule.confident_score
 
     best_buttons: tuple[tuple[float, ...], float, float] | None = None
     for min_score, relative in itertools.product(_grid(0.1, 0.6, 0.01), _grid(0.4, 0.95, 0.05)):
@@ -319,7 +342,7 @@ def fit_thresholds(
             break
         found = 0
         for query, matches in answerable:
-            if answered(matches, confident_score, confident_margin):
+            if answered(matches, rule):
                 continue
             shown = [
                 m.id
@@ -331,9 +354,7 @@ def fit_thresholds(
         noisy = sum(
             1
             for matches in off_topic
-            if matches
-            and matches[0].score >= min_score
-            and not answered(matches, confident_score, confident_margin)
+            if matches and matches[0].score >= min_score and not answered(matches, rule)
         )
         key = (float(found - off_topic_button_cost * noisy), -noisy, min_score, relative)
         if best_buttons is None or key > best_buttons[0]:
@@ -343,10 +364,5 @@ def fit_thresholds(
     else:
         _, min_score, relative = best_buttons
 
-    thresholds = Thresholds(
-        min_score=min_score,
-        confident_score=confident_score,
-        confident_margin=confident_margin,
-        relative_to_best=relative,
-    )
+    thresholds = replace(rule, min_score=min_score, relative_to_best=relative)
     return thresholds, {"queries": len(ranked), "answerable": len(answerable)}

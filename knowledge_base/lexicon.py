@@ -29,8 +29,9 @@ import yaml
 
 from knowledge_base.morphology import russian_lemma, word_key
 from knowledge_base.schema import is_slug
+from knowledge_base.spelling import tokenize
 from knowledge_base.stopwords import is_stop_word
-from nlu.normalize import normalize_word, tokenize
+from nlu.normalize import normalize_word
 
 __all__ = [
     "DEFAULT_LEXICON_PATH",

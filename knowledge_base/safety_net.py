@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 from knowledge_base.lexicon import Lexicon
 from knowledge_base.morphology import russian_lemma, russian_tag
+from knowledge_base.spelling import tokenize
 from knowledge_base.stopwords import STOP_WORDS
-from nlu.normalize import tokenize
 
 __all__ = ["REPORT_LIKE_ENTRIES", "IncidentCheck", "check_incident"]
 

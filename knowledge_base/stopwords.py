@@ -6,7 +6,7 @@ They are normalised like every other text, so "қалай", "калай" and "qa
 
 from __future__ import annotations
 
-from nlu.normalize import tokenize
+from knowledge_base.spelling import tokenize
 
 __all__ = ["STOP_WORDS", "is_stop_word"]
 
@@ -41,7 +41,7 @@ def _stop_words() -> frozenset[str]:
         ваш ваша ваше ваши наш наша наше наши свой своя свои сколько скажите подскажите
         пожалуйста пжл плиз здравствуйте привет добрый спасибо хочу хотел
         хотела хотим нужно нужен нужна надо могу можете мочь узнать знать вопрос вопросы
-        есть ли бот бота также делать сделать делаю дела еще либо бывает вообще просто очень например типа
+        есть ли также делать сделать делаю дела еще либо бывает вообще просто очень например типа
     """
     # Normalised like every other text, so "қалай", "калай" and "qalay" are all one word.
     words = {word for text in (kazakh + russian).split() for word in tokenize(text)}

@@ -55,6 +55,9 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     blocked_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Given by the student if they wish (/faculty): groups surveys and the weekly digest.
+    faculty: Mapped[str | None] = mapped_column(String(120))
+    course: Mapped[int | None] = mapped_column(Integer)
 
 
 class FaqEntry(Base):
@@ -438,6 +441,15 @@ class KbReviewReminder(Base):
 
     period: Mapped[str] = mapped_column(String(7), primary_key=True)  # "2026-12"
     overdue: Mapped[int] = mapped_column(Integer)
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WeeklyDigest(Base):
+    """A week whose early-warning digest went to admins (claimed before sending: sent once)."""
+
+    __tablename__ = "weekly_digests"
+
+    week: Mapped[str] = mapped_column(String(8), primary_key=True)  # "2026-W48"
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -3,10 +3,17 @@ longer fits what it was pressed on."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
+
+from bot.handlers.context import Ctx
+from bot.middlewares.locale import PENDING_LANGUAGE_KEY
+from bot.services.users import Profile, set_language
 
 
 def admins_only() -> str:
@@ -45,3 +52,29 @@ refuse_non_curator = refusal(curators_only)
 async def stale_button(callback: CallbackQuery) -> None:
     """A button whose object is gone or changed: say so instead of doing something else."""
     await callback.answer(out_of_date(), show_alert=True)
+
+
+async def at_step(callback: CallbackQuery, state: FSMContext, step: str) -> Message | None:
+    """The message of a dialog's button when the dialog (FSM data "step") is at `step`;
+    otherwise the stale-button answer and None: an old button never skips or repeats a step."""
+    data = await state.get_data()
+    if not isinstance(callback.message, Message) or data.get("step") != step:
+        await stale_button(callback)
+        return None
+    return callback.message
+
+
+async def switch_language(ctx: Ctx, code: str) -> None:
+    """Speak `code` from now on: stored for a consenting user, kept in the FSM before consent."""
+    profile = ctx.profile
+    if profile is not None:
+        await set_language(ctx.session, profile.id, code)
+        ctx.profiles.put(profile.id, Profile(profile.id, code, profile.consent_version))
+    else:
+        await ctx.state.update_data({PENDING_LANGUAGE_KEY: code})
+
+
+async def drop_buttons(message: Message) -> None:
+    """Take the buttons off a message once they have done their job (already gone is fine)."""
+    with contextlib.suppress(TelegramBadRequest):
+        await message.edit_reply_markup(reply_markup=None)

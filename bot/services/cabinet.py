@@ -28,7 +28,7 @@ from bot.db.models import (
     User,
     utcnow,
 )
-from bot.services import buddies, events, groups, learning, progress, quizzes
+from bot.services import buddies, buddy_records, events, groups, learning, progress, quizzes
 from bot.services.notifications import CONSENT_WITHDRAWN, Preferences, preferences
 
 OPEN_STATUSES = ("waiting", "active")
@@ -202,6 +202,8 @@ async def export_data(session: AsyncSession, user_id: int) -> dict[str, Any] | N
             "language": user.language,
             "first_name": user.first_name,
             "username": user.username,
+            "faculty": user.faculty,
+            "course": user.course,
             "consent_version": user.consent_version,
             "consent_at": _iso(user.consent_at),
             "created_at": _iso(user.created_at),
@@ -237,7 +239,7 @@ async def export_data(session: AsyncSession, user_id: int) -> dict[str, Any] | N
         "quiz_attempts": await quizzes.export_attempts(session, user_id),
         "learning_progress": await progress.export_progress(session, user_id),
         "interest_groups": await groups.export_memberships(session, user_id),
-        "buddy_programme": await buddies.export_buddy(session, user_id),
+        "buddy_programme": await buddy_records.export_buddy(session, user_id),
     }
 
 

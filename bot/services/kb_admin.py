@@ -119,6 +119,15 @@ async def entries_in_category(session: AsyncSession, category: str) -> list[Admi
     return [_admin_entry(row) for row in rows.all()]
 
 
+async def category_at(session: AsyncSession, index: int) -> tuple[str, list[AdminEntry]] | None:
+    """The `index`-th category in the sorted list and its entries (None once it is gone)."""
+    found = await categories(session)
+    if index >= len(found):
+        return None
+    name = found[index][0]
+    return name, await entries_in_category(session, name)
+
+
 async def search_entries(session: AsyncSession, text: str, limit: int = 10) -> list[AdminEntry]:
     """Entries (published or not) matching an id, or words as students would write them."""
     rows = {

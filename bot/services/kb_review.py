@@ -99,6 +99,18 @@ async def mark_reviewed(
     return await kb_admin._save(session, row, item, kb_history.REVIEWED, author_id)
 
 
+async def card_after(
+    session: AsyncSession, reviewed_pk: int, position: int, day: date
+) -> tuple[list[ReviewEntry], int]:
+    """The review list after entry `reviewed_pk`, seen at `position`, was checked, and where
+    the next card now stands: the entry most likely was overdue and moved down the list, so
+    what was next is now at `position`."""
+    entries = await review_list(session, day)
+    if position < len(entries) and entries[position].pk == reviewed_pk:
+        position += 1
+    return entries, position
+
+
 async def claim_reminder(session: AsyncSession, period: str, count: int) -> bool:
     """Take the right to send `period`'s reminder; False when it was already sent (by this
     process before a restart, or by another replica)."""

@@ -14,7 +14,7 @@ from bot.db.group_models import GroupMember, InterestGroup
 from bot.db.models import LearningMaterial
 from bot.db.progress_models import EventAttendance, MaterialOpen
 from bot.db.quiz_models import Quiz, QuizAttempt
-from bot.services import buddies
+from bot.services import buddy_records
 from knowledge_base.quizzes import percent
 
 
@@ -112,7 +112,7 @@ async def build_learning_report(
         GroupRow(gid, name, interest, int(members), int(joined or 0))
         for gid, name, interest, members, joined in rows.all()
     ]
-    report.buddy = asdict(await buddies.summary(session))
+    report.buddy = asdict(await buddy_records.summary(session))
     return report
 
 

@@ -94,6 +94,30 @@ class RoleDirectory:
         return user_id in self._configured[role]
 
 
+# What `change_role` did.
+GRANTED = "granted"
+ALREADY = "already"
+REVOKED = "revoked"
+NOT_YOURSELF = "not_yourself"
+BY_SETTINGS = "by_settings"
+NOT_A_MEMBER = "not_a_member"
+
+
+async def change_role(
+    roles: RoleDirectory, session: AsyncSession, actor: int, user_id: int, role: str, add: bool
+) -> str:
+    """Give `role` to `user_id` (`add`) or take it away, on `actor`'s word; returns what
+    happened. An admin cannot remove themselves (someone must remain to manage the staff), and
+    a role given by the settings is changed there, not here."""
+    if add:
+        return GRANTED if await roles.grant(session, user_id, role, actor) else ALREADY
+    if role == ADMIN and user_id == actor:
+        return NOT_YOURSELF
+    if await roles.revoke(session, user_id, role):
+        return REVOKED
+    return BY_SETTINGS if roles.is_configured(user_id, role) else NOT_A_MEMBER
+
+
 def curators_to_notify(roles: RoleDirectory, urgent: bool) -> list[int]:
     """Every curator; admins too for urgent consultations."""
     people = set(roles.members(CURATOR))

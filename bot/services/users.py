@@ -136,6 +136,7 @@ async def delete_user_data(session: AsyncSession, user_id: int) -> bool:
     from bot.services.groups import forget_user as forget_groups
     from bot.services.notifications import forget_user as forget_preferences
     from bot.services.progress import forget_user as forget_progress
+    from bot.services.pulse import forget_participant as forget_pulse_participation
     from bot.services.quizzes import forget_user as forget_quiz_attempts
     from bot.services.surveys import cancel_for_student
 
@@ -147,6 +148,7 @@ async def delete_user_data(session: AsyncSession, user_id: int) -> bool:
     await forget_progress(session, user_id)
     await forget_groups(session, user_id)
     await leave_buddy_programme(session, user_id)
+    await forget_pulse_participation(session, user_id)
     await session.execute(delete(QuestionLog).where(QuestionLog.user_id == user_id))
     await session.execute(delete(FaqFeedback).where(FaqFeedback.user_id == user_id))
     await session.execute(delete(FsmState).where(FsmState.user_id == user_id))

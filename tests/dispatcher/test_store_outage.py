@@ -97,6 +97,7 @@ async def test_relays_during_a_read_only_store_arrive_in_order_once_it_is_back(
     spool: UpdateSpool = dp["spool"]
     assert len(spool) == 6
     await spool.replay(bot, dp)
+    await dp["outbox"].drain(bot)
     assert len(spool) == 0
     relayed = [m.group(0) for t in texts_to(recording, CURATOR_ID) if (m := NUMBERED.search(t))]
     assert relayed == [f"хабар {n}" for n in range(1, 7)]

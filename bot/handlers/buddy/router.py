@@ -14,15 +14,14 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
 from bot.db.unit_of_work import after_commit
 from bot.handlers.buddy import ui
-from bot.handlers.common import curators_only, out_of_date
+from bot.handlers.common import at_step, curators_only, drop_buttons, stale_button
+from bot.handlers.context import Ctx
 from bot.handlers.filters import CommandText, PrivateChat
 from bot.handlers.quiz.ui import needs_consent_text
-from bot.scheduler import Planner
 from bot.services import buddies
-from bot.services.roles import CURATOR, RoleDirectory
+from bot.services.roles import CURATOR
 from bot.services.users import Profile
 
 
@@ -47,35 +46,27 @@ async def show_mine(message: Message, session: AsyncSession, user_id: int) -> No
     await message.answer(text, reply_markup=ui.pairs_keyboard(views))
 
 
-async def menu_button(
-    callback: CallbackQuery,
-    callback_data: ui.BuddyMenu,
-    session: AsyncSession,
-    state: FSMContext,
-    profile: Profile | None,
-) -> None:
+async def mine_button(callback: CallbackQuery, ctx: Ctx) -> None:
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await show_mine(callback.message, ctx.session, ctx.user_id)
+
+
+async def join_button(callback: CallbackQuery, callback_data: ui.BuddyMenu, ctx: Ctx) -> None:
+    """A newcomer asks for a buddy ("ask") or a student volunteers ("offer"): the form starts."""
     message = callback.message
     if not isinstance(message, Message):
         await callback.answer()
         return
-    action = callback_data.action
-    if action == "mine":
-        await callback.answer()
-        await show_mine(message, session, callback.from_user.id)
-        return
-    if action not in ("ask", "offer"):
-        await callback.answer(out_of_date(), show_alert=True)
-        return
-    if not _consented(profile):
+    if not _consented(ctx.profile):
         await callback.answer(needs_consent_text(), show_alert=True)
         return
-    if action == "ask" and await buddies.open_request(session, callback.from_user.id):
-        await callback.answer()
-        await show_mine(message, session, callback.from_user.id)
-        return
     await callback.answer()
-    await state.set_state(BuddyDialog.text)
-    await state.set_data({"role": action, "step": "faculty"})
+    if callback_data.action == "ask" and await buddies.open_request(ctx.session, ctx.user_id):
+        await show_mine(message, ctx.session, ctx.user_id)
+        return
+    await ctx.state.set_state(BuddyDialog.text)
+    await ctx.state.set_data({"role": callback_data.action, "step": "faculty"})
     await message.answer(
         _("Which faculty (or speciality) are you at?") + "\n" + _("/cancel stops without saving.")
     )
@@ -127,57 +118,50 @@ def _contact_prompt() -> str:
     )
 
 
-async def dialog_choice(
-    callback: CallbackQuery,
-    callback_data: ui.BuddyForm,
-    session: AsyncSession,
-    state: FSMContext,
-    roles: RoleDirectory,
-    planner: Planner | None = None,
-) -> None:
-    message = callback.message
-    data = await state.get_data()
-    if not isinstance(message, Message) or not data:
-        await callback.answer(out_of_date(), show_alert=True)
+async def _close_step(callback: CallbackQuery, message: Message) -> None:
+    await callback.answer()
+    await drop_buttons(message)
+
+
+async def languages_chosen(callback: CallbackQuery, callback_data: ui.BuddyForm, ctx: Ctx) -> None:
+    if not (message := await at_step(callback, ctx.state, "languages")):
         return
-    step, field, value = data.get("step"), callback_data.field, callback_data.value
-    if field == "languages" and step == "languages":
-        following = "origin" if data.get("role") == "ask" else "interests"
-        await state.update_data(languages=value, step=following)
-        await callback.answer()
-        if following == "origin":
-            await message.answer(_("Which describes you?"), reply_markup=ui.origin_keyboard())
-        else:
-            await message.answer(
-                _("What are you interested in? A line or two helps the curator match you.")
-            )
-    elif field == "origin" and step == "origin" and value in buddies.ORIGINS:
-        await state.update_data(origin=value, step="contact")
-        await callback.answer()
-        await message.answer(_contact_prompt())
-    elif field == "share" and step == "share":
-        await callback.answer()
-        await state.clear()
-        contact = str(data.get("contact")) if value == "yes" else None
-        await _finish(message, session, roles, planner, callback.from_user.id, data, contact)
+    asking = (await ctx.state.get_data()).get("role") == "ask"
+    following = "origin" if asking else "interests"
+    await ctx.state.update_data(languages=callback_data.value, step=following)
+    await _close_step(callback, message)
+    if asking:
+        await message.answer(_("Which describes you?"), reply_markup=ui.origin_keyboard())
     else:
-        await callback.answer(out_of_date(), show_alert=True)
+        await message.answer(
+            _("What are you interested in? A line or two helps the curator match you.")
+        )
+
+
+async def origin_chosen(callback: CallbackQuery, callback_data: ui.BuddyForm, ctx: Ctx) -> None:
+    if callback_data.value not in buddies.ORIGINS:
+        await stale_button(callback)
         return
-    with contextlib.suppress(TelegramBadRequest):
-        await message.edit_reply_markup(reply_markup=None)
+    if message := await at_step(callback, ctx.state, "origin"):
+        await ctx.state.update_data(origin=callback_data.value, step="contact")
+        await _close_step(callback, message)
+        await message.answer(_contact_prompt())
 
 
-async def _finish(
-    message: Message,
-    session: AsyncSession,
-    roles: RoleDirectory,
-    planner: Planner | None,
-    user_id: int,
-    data: dict[str, object],
-    contact: str | None,
-) -> None:
+async def share_chosen(callback: CallbackQuery, callback_data: ui.BuddyForm, ctx: Ctx) -> None:
+    if not (message := await at_step(callback, ctx.state, "share")):
+        return
+    data = await ctx.state.get_data()
+    await ctx.state.clear()
+    await _close_step(callback, message)
+    contact = str(data.get("contact")) if callback_data.value == "yes" else None
+    await _finish(message, ctx, data, contact)
+
+
+async def _finish(message: Message, ctx: Ctx, data: dict[str, object], contact: str | None) -> None:
+    session, user_id, planner = ctx.session, ctx.user_id, ctx.planner
     languages = str(data.get("languages", "")).split(",")
-    curators = sorted(roles.members(CURATOR))
+    curators = sorted(ctx.roles.members(CURATOR))
     shared = (
         _("Your contact will be shown to your buddy once a curator approves the match.")
         if contact
@@ -193,7 +177,7 @@ async def _finish(
             contact,
         )
         made = await buddies.propose_waiting(session, curators)
-        after_commit(session, lambda: planner.buddy_notices() if planner else None)
+        after_commit(session, planner.buddy_notices)
         await message.answer(
             _("Thank you! You are registered as a buddy volunteer.")
             + " "
@@ -214,7 +198,7 @@ async def _finish(
         contact,
         curators,
     )
-    after_commit(session, lambda: planner.buddy_notices() if planner else None)
+    after_commit(session, planner.buddy_notices)
     found = (
         _(
             "I found a volunteer for you; a curator will confirm the match, then I will introduce you."
@@ -225,100 +209,66 @@ async def _finish(
     await message.answer(_("Your request is saved.") + " " + found + "\n" + shared)
 
 
-async def end_button(
-    callback: CallbackQuery,
-    callback_data: ui.BuddyEnd,
-    session: AsyncSession,
-    planner: Planner | None = None,
-) -> None:
+async def end_button(callback: CallbackQuery, callback_data: ui.BuddyEnd, ctx: Ctx) -> None:
     message = callback.message
     if not isinstance(message, Message):
         await callback.answer()
         return
     if not callback_data.confirm:
         await callback.answer()
-        from aiogram.utils.keyboard import InlineKeyboardBuilder
-
-        builder = InlineKeyboardBuilder()
-        builder.button(
-            text=_("✖️ Yes, end it"),
-            callback_data=ui.BuddyEnd(pair=callback_data.pair, confirm=True),
-        )
         await message.answer(
             _("End this buddy pairing? The other side will be told, without any reason given."),
-            reply_markup=builder.as_markup(),
+            reply_markup=ui.end_confirm_keyboard(callback_data.pair),
         )
         return
-    pair = await buddies.end_pair(session, callback_data.pair, callback.from_user.id)
-    if pair is None:
-        await callback.answer(out_of_date(), show_alert=True)
+    if await buddies.end_pair(ctx.session, callback_data.pair, ctx.user_id) is None:
+        await stale_button(callback)
         return
-    after_commit(session, lambda: planner.buddy_notices() if planner else None)
+    after_commit(ctx.session, ctx.planner.buddy_notices)
     await callback.answer(_("Ended."))
-    with contextlib.suppress(TelegramBadRequest):
-        await message.edit_reply_markup(reply_markup=None)
+    await drop_buttons(message)
     await message.answer(_("The pairing has ended. Thank you for taking part!"))
 
 
-async def decide_button(
-    callback: CallbackQuery,
-    callback_data: ui.BuddyDecide,
-    session: AsyncSession,
-    roles: RoleDirectory,
-    settings: Settings,
-    is_curator: bool = False,
-    is_admin: bool = False,
-    planner: Planner | None = None,
-) -> None:
-    message = callback.message
-    if not (is_curator or is_admin):
+async def decide_button(callback: CallbackQuery, callback_data: ui.BuddyDecide, ctx: Ctx) -> None:
+    """A curator approves or rejects a proposed match."""
+    if not ctx.is_staff:
         await callback.answer(curators_only(), show_alert=True)
         return
+    curators = sorted(ctx.roles.members(CURATOR))
     decision = await buddies.decide(
-        session,
-        callback_data.pair,
-        callback.from_user.id,
-        callback_data.approve,
-        sorted(roles.members(CURATOR)),
+        ctx.session, callback_data.pair, ctx.user_id, callback_data.approve, curators
     )
     if decision.status == "stale":
         await callback.answer(
             _("This match was already decided or is no longer possible."), show_alert=True
         )
         return
-    if decision.status == "approved":
-        pair_id, after = callback_data.pair, settings.buddy_checkin_after
-        after_commit(session, lambda: planner.buddy_checkin(pair_id, after) if planner else None)
-    after_commit(session, lambda: planner.buddy_notices() if planner else None)
-    await callback.answer(_("Approved.") if decision.status == "approved" else _("Rejected."))
-    if isinstance(message, Message):
-        verdict = (
-            _("✅ Approved: both are being introduced.")
-            if decision.status == "approved"
-            else _("✖️ Rejected.")
-            + (
-                " " + _("The next volunteer is proposed.")
-                if decision.next_pair is not None
-                else " " + _("No other volunteer is free; the request waits.")
-            )
-        )
+    approved = decision.status == "approved"
+    planner = ctx.planner
+    if approved:
+        pair_id, after = callback_data.pair, ctx.settings.buddy_checkin_after
+        after_commit(ctx.session, lambda: planner.buddy_checkin(pair_id, after))
+    after_commit(ctx.session, planner.buddy_notices)
+    await callback.answer(_("Approved.") if approved else _("Rejected."))
+    if isinstance(callback.message, Message):
+        verdict = ui.decision_verdict(approved, decision.next_pair is not None)
         with contextlib.suppress(TelegramBadRequest):
-            await message.edit_text(f"{message.html_text}\n\n{verdict}", reply_markup=None)
+            await callback.message.edit_text(
+                f"{callback.message.html_text}\n\n{verdict}", reply_markup=None
+            )
 
 
-async def checkin_button(
-    callback: CallbackQuery, callback_data: ui.BuddyCheckin, session: AsyncSession
-) -> None:
+async def checkin_button(callback: CallbackQuery, callback_data: ui.BuddyCheckin, ctx: Ctx) -> None:
     message = callback.message
     stored = await buddies.answer_checkin(
-        session, callback_data.pair, callback.from_user.id, callback_data.good
+        ctx.session, callback_data.pair, ctx.user_id, callback_data.good
     )
     if not stored or not isinstance(message, Message):
-        await callback.answer(out_of_date(), show_alert=True)
+        await stale_button(callback)
         return
     await callback.answer(_("Thank you!"))
-    with contextlib.suppress(TelegramBadRequest):
-        await message.edit_reply_markup(reply_markup=None)
+    await drop_buttons(message)
     if callback_data.good:
         await message.answer(_("Glad to hear it! /buddy shows your buddy's contact any time."))
     else:
@@ -341,8 +291,17 @@ def create_router() -> Router:
     router.message.register(buddy_command, PrivateChat(), CommandText(), Command("buddy"))
     router.message.register(cancel_command, Command("cancel"), StateFilter(BuddyDialog))
     router.message.register(dialog_text, StateFilter(BuddyDialog.text), F.text)
-    router.callback_query.register(menu_button, ui.BuddyMenu.filter())
-    router.callback_query.register(dialog_choice, ui.BuddyForm.filter())
+    router.callback_query.register(mine_button, ui.BuddyMenu.filter(F.action == "mine"))
+    router.callback_query.register(join_button, ui.BuddyMenu.filter(F.action.in_(("ask", "offer"))))
+    steps = (
+        (languages_chosen, "languages"),
+        (origin_chosen, "origin"),
+        (share_chosen, "share"),
+    )
+    for step, field in steps:
+        router.callback_query.register(step, ui.BuddyForm.filter(F.field == field))
+    router.callback_query.register(stale_button, ui.BuddyMenu.filter())
+    router.callback_query.register(stale_button, ui.BuddyForm.filter())
     router.callback_query.register(end_button, ui.BuddyEnd.filter())
     router.callback_query.register(decide_button, ui.BuddyDecide.filter())
     router.callback_query.register(checkin_button, ui.BuddyCheckin.filter())

@@ -5,16 +5,13 @@ from __future__ import annotations
 import logging
 
 from aiogram import Router
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
 from bot.handlers import entry_points as journeys
 from bot.handlers.callbacks import ShowEntry, Vote
-from bot.handlers.common import stale_button
+from bot.handlers.common import stale_button, switch_language
+from bot.handlers.context import Ctx
 from bot.handlers.filters import FreeText, PrivateChat
 from bot.handlers.keyboards import (
     curator_offer_keyboard,
@@ -24,9 +21,8 @@ from bot.handlers.keyboards import (
     suggestions_keyboard,
 )
 from bot.handlers.texts import capabilities, language_name
-from bot.middlewares.locale import PENDING_LANGUAGE_KEY
 from bot.services.dialogue import Action, Decision, decide
-from bot.services.knowledge import KnowledgeBase, record_vote
+from bot.services.knowledge import record_vote
 from bot.services.questions import (
     ANSWERED,
     CHOSEN,
@@ -35,11 +31,9 @@ from bot.services.questions import (
     SUGGESTED,
     UNMATCHED,
     QuestionRecord,
-    QuestionRecorder,
     new_question_ref,
 )
-from bot.services.users import Profile, ProfileCache, set_language
-from nlu.client import NluClient
+from nlu.client import NluResult
 
 log = logging.getLogger(__name__)
 
@@ -65,19 +59,7 @@ def small_talk_reply(intent: str) -> str:
     return replies.get(intent, capabilities())
 
 
-async def handle_text(
-    message: Message,
-    session: AsyncSession,
-    state: FSMContext,
-    settings: Settings,
-    nlu: NluClient,
-    kb: KnowledgeBase,
-    recorder: QuestionRecorder,
-    profile: Profile | None,
-    profiles: ProfileCache,
-    language: str,
-    i18n: I18n,
-) -> None:
+async def handle_text(message: Message, ctx: Ctx) -> None:
     text = (message.text or "").strip()
     if not text:
         await message.answer(_("Your message is empty. Write your question in words."))
@@ -91,48 +73,42 @@ async def handle_text(
             reply_markup=curator_offer_keyboard(),
         )
         text = text[:MAX_QUESTION_CHARS]
-
-    parsed = await nlu.parse(text)
-    search = kb.search(text, language)
-    decision = decide(text, parsed, search, settings.intent_threshold)
-
+    parsed = await ctx.nlu.parse(text)
+    search = ctx.kb.search(text, ctx.language)
+    decision = decide(text, parsed, search, ctx.settings.intent_threshold)
     ref = new_question_ref()
-    outcome = await _act(
-        message, decision, session, state, kb, profile, profiles, language, i18n, ref
-    )
-    entry = kb.by_slug(decision.entry_id) if decision.entry_id else None
-    recorder.record(
+    outcome = await _act(message, decision, ctx, ref)
+    _record(ctx, text, parsed, decision, outcome, ref)
+
+
+def _record(
+    ctx: Ctx, text: str, parsed: NluResult, decision: Decision, outcome: str, ref: str
+) -> None:
+    """The question goes to the question log (batched), with what the bot did with it."""
+    entry = ctx.kb.by_slug(decision.entry_id) if decision.entry_id else None
+    details: dict[str, object] = {"action": decision.action.value}
+    if decision.suggestions:
+        details["suggestions"] = decision.suggestions
+    ctx.recorder.record(
         QuestionRecord(
             text=text,
-            language=language,
+            language=ctx.language,
             intent=parsed.intent,
             intent_confidence=parsed.confidence,
             outcome=outcome,
-            user_id=profile.id if profile else None,
+            user_id=ctx.profile.id if ctx.profile else None,
             entry_pk=entry.pk if entry else None,
             score=decision.score,
             degraded=parsed.degraded,
-            details={"action": decision.action.value, "suggestions": decision.suggestions}
-            if decision.suggestions
-            else {"action": decision.action.value},
+            details=details,
             ref=ref,
         )
     )
 
 
-async def _act(
-    message: Message,
-    decision: Decision,
-    session: AsyncSession,
-    state: FSMContext,
-    kb: KnowledgeBase,
-    profile: Profile | None,
-    profiles: ProfileCache,
-    language: str,
-    i18n: I18n,
-    ref: str,
-) -> str:
+async def _act(message: Message, decision: Decision, ctx: Ctx, ref: str) -> str:
     """Carry out `decision`; returns the question-log outcome. The buttons carry `ref`."""
+    kb, language = ctx.kb, ctx.language
     match decision.action:
         case Action.ANSWER:
             entry = kb.by_slug(decision.entry_id or "")
@@ -167,12 +143,10 @@ async def _act(
             await message.answer(small_talk_reply(decision.intent))
             return ROUTED
         case Action.INCIDENT:
-            await journeys.incident(message, kb, language, state)
+            await journeys.incident(message, kb, language, ctx.state)
             return ROUTED
         case Action.INTENT:
-            await _routed_intent(
-                message, decision, session, state, kb, profile, profiles, language, i18n
-            )
+            await _routed_intent(message, decision, ctx)
             return ROUTED
     return ROUTED
 
@@ -188,27 +162,17 @@ async def _unmatched(message: Message) -> str:
     return UNMATCHED
 
 
-async def _routed_intent(
-    message: Message,
-    decision: Decision,
-    session: AsyncSession,
-    state: FSMContext,
-    kb: KnowledgeBase,
-    profile: Profile | None,
-    profiles: ProfileCache,
-    language: str,
-    i18n: I18n,
-) -> None:
+async def _routed_intent(message: Message, decision: Decision, ctx: Ctx) -> None:
+    session, language = ctx.session, ctx.language
     match decision.intent:
         case "request_consultation":
-            await journeys.consultation(message, state, profile, session)
+            await journeys.consultation(message, ctx.state, ctx.profile, session)
         case "events":
             await journeys.events(message, session, language, text=message.text)
         case "courses":
-            await journeys.courses(message, session, kb, language)
+            await journeys.courses(message, session, ctx.kb, language)
         case "my_requests":
-            assert message.from_user is not None
-            await journeys.my_requests(message, session, message.from_user.id)
+            await journeys.my_requests(message, session, ctx.user_id)
         case "delete_my_data":
             await message.answer(
                 _(
@@ -232,26 +196,16 @@ async def _routed_intent(
                     _("Choose your language:"), reply_markup=language_keyboard(language)
                 )
                 return
-            if profile is not None:
-                await set_language(session, profile.id, target)
-                profiles.put(profile.id, Profile(profile.id, target, profile.consent_version))
-            else:
-                await state.update_data({PENDING_LANGUAGE_KEY: target})
-            with i18n.use_locale(target):
+            await switch_language(ctx, target)
+            with ctx.i18n.use_locale(target):
                 await message.answer(
                     _("Done: I will speak {language}.").format(language=language_name(target)),
                     reply_markup=menu_keyboard(),
                 )
 
 
-async def show_entry(
-    callback: CallbackQuery,
-    callback_data: ShowEntry,
-    kb: KnowledgeBase,
-    recorder: QuestionRecorder,
-    language: str,
-) -> None:
-    entry = kb.get(callback_data.pk)
+async def show_entry(callback: CallbackQuery, callback_data: ShowEntry, ctx: Ctx) -> None:
+    entry, recorder = ctx.kb.get(callback_data.pk), ctx.recorder
     if entry is None or not isinstance(callback.message, Message):
         await stale_button(callback)
         return
@@ -260,24 +214,17 @@ async def show_entry(
     if callback_data.ref:
         # A "did you mean" choice: the question is answered, no longer one for /unanswered.
         recorder.mark(callback_data.ref, CHOSEN, from_outcomes=(SUGGESTED,), entry_pk=entry.pk)
-    await journeys.send_entry(callback.message, entry, language, callback_data.ref)
+    await journeys.send_entry(callback.message, entry, ctx.language, callback_data.ref)
 
 
-async def vote(
-    callback: CallbackQuery,
-    callback_data: Vote,
-    session: AsyncSession,
-    kb: KnowledgeBase,
-    recorder: QuestionRecorder,
-    profile: Profile | None,
-) -> None:
-    entry = kb.get(callback_data.pk)
+async def vote(callback: CallbackQuery, callback_data: Vote, ctx: Ctx) -> None:
+    entry, profile, recorder = ctx.kb.get(callback_data.pk), ctx.profile, ctx.recorder
     message = callback.message
     if entry is None or not isinstance(message, Message):
         await stale_button(callback)
         return
     counted = await record_vote(
-        session,
+        ctx.session,
         profile.id if profile else None,
         message.message_id,
         entry.pk,

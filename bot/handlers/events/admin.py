@@ -3,21 +3,19 @@ cancelling a published event; followers are told and reminders re-armed once it 
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime
 from typing import Any
 
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram.utils.text_decorations import html_decoration as html
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Event, utcnow
 from bot.db.unit_of_work import after_commit
-from bot.handlers.common import stale_button
+from bot.handlers.common import drop_buttons, stale_button
+from bot.handlers.context import Ctx
 from bot.handlers.events.ui import (
     TIME_EXAMPLE,
     DraftAct,
@@ -27,7 +25,6 @@ from bot.handlers.events.ui import (
     kind_label,
     stale_event,
 )
-from bot.scheduler import Planner
 from bot.scheduler.outreach import (
     schedule_event,
     tell_followers,
@@ -113,71 +110,71 @@ async def _ask(message: Message, state: FSMContext, field: str) -> None:
     await message.answer(PROMPTS[field](), reply_markup=_dialog_keyboard(*extra))
 
 
-async def draft_action(
-    callback: CallbackQuery,
-    callback_data: DraftAct,
-    state: FSMContext,
-    session: AsyncSession,
-    planner: Planner,
-) -> None:
+async def discard_draft(callback: CallbackQuery, ctx: Ctx) -> None:
+    await ctx.state.clear()
+    await callback.answer(_("Cancelled; nothing was saved."))
+    if isinstance(callback.message, Message):
+        await drop_buttons(callback.message)
+
+
+async def kind_chosen(callback: CallbackQuery, callback_data: DraftAct, ctx: Ctx) -> None:
+    if not isinstance(callback.message, Message) or callback_data.value not in KINDS:
+        await stale_button(callback)
+        return
+    await ctx.state.update_data(kind=callback_data.value)
+    await callback.answer()
+    await _ask(callback.message, ctx.state, "title_kk")
+
+
+async def no_capacity(callback: CallbackQuery, ctx: Ctx) -> None:
+    if not isinstance(callback.message, Message):
+        await stale_button(callback)
+        return
+    await callback.answer()
+    await ctx.state.update_data(capacity=None)
+    await _preview(callback.message, ctx.state)
+
+
+async def publish_draft(callback: CallbackQuery, ctx: Ctx) -> None:
     message = callback.message
-    current = await state.get_state()
-    action = callback_data.action
-    if action == "discard":
-        await state.clear()
-        await callback.answer(_("Cancelled; nothing was saved."))
-        if isinstance(message, Message):
-            with contextlib.suppress(TelegramBadRequest):
-                await message.edit_reply_markup(reply_markup=None)
-        return
     if not isinstance(message, Message):
-        await callback.answer()
+        await stale_button(callback)
         return
-    if action == "kind" and current == EventDialog.kind.state and callback_data.value in KINDS:
-        await state.update_data(kind=callback_data.value)
+    draft = _draft(await ctx.state.get_data())
+    await ctx.state.clear()
+    if draft.starts_at <= utcnow():
         await callback.answer()
-        await _ask(message, state, "title_kk")
-        return
-    if action == "nocap" and current == EventDialog.capacity.state:
-        await callback.answer()
-        await state.update_data(capacity=None)
-        await _preview(message, state)
-        return
-    if action == "publish" and current == EventDialog.confirm.state:
-        data = await state.get_data()
-        await state.clear()
-        draft = EventDraft(
-            kind=data["kind"],
-            title_kk=data["title_kk"],
-            title_ru=data["title_ru"],
-            description_kk=data["description_kk"],
-            description_ru=data["description_ru"],
-            starts_at=events.aware(_from_iso(data["starts_at"])),
-            place=data["place"],
-            capacity=data.get("capacity"),
-        )
-        if draft.starts_at <= utcnow():
-            await callback.answer()
-            await message.answer(
-                _("The start time has passed while you were writing. Start again: /new_event")
-            )
-            return
-        event = await events.create_event(session, draft, callback.from_user.id)
-        # After the commit: the jobs read the event from their own sessions.
-        event_id, starts_at = event.id, event.starts_at
-        after_commit(session, lambda: schedule_event(planner, event_id, starts_at))
-        after_commit(session, lambda: tell_kind_subscribers(planner, event_id))
-        await callback.answer(_("Published."))
-        with contextlib.suppress(TelegramBadRequest):
-            await message.edit_reply_markup(reply_markup=None)
         await message.answer(
-            _(
-                "✅ Published: event #{id}. Students subscribed to this kind are being told. "
-                "Open /events to see it."
-            ).format(id=event.id)
+            _("The start time has passed while you were writing. Start again: /new_event")
         )
         return
-    await stale_button(callback)
+    event = await events.create_event(ctx.session, draft, ctx.user_id)
+    # After the commit: the jobs read the event from their own sessions.
+    event_id, starts_at, planner = event.id, event.starts_at, ctx.planner
+    after_commit(ctx.session, lambda: schedule_event(planner, event_id, starts_at))
+    after_commit(ctx.session, lambda: tell_kind_subscribers(planner, event_id))
+    await callback.answer(_("Published."))
+    await drop_buttons(message)
+    await message.answer(
+        _(
+            "✅ Published: event #{id}. Students subscribed to this kind are being told. "
+            "Open /events to see it."
+        ).format(id=event.id)
+    )
+
+
+def _draft(data: dict[str, Any]) -> EventDraft:
+    """The event the create dialog has collected in the FSM data."""
+    return EventDraft(
+        kind=data["kind"],
+        title_kk=data["title_kk"],
+        title_ru=data["title_ru"],
+        description_kk=data["description_kk"],
+        description_ru=data["description_ru"],
+        starts_at=events.aware(_from_iso(data["starts_at"])),
+        place=data["place"],
+        capacity=data.get("capacity"),
+    )
 
 
 def _from_iso(value: str) -> datetime:
@@ -279,128 +276,139 @@ FIELD_LABELS = {
 }
 
 
-async def event_admin(
-    callback: CallbackQuery,
-    callback_data: EventAdmin,
-    state: FSMContext,
-    session: AsyncSession,
-    planner: Planner,
-    language: str,
-) -> None:
-    message = callback.message
-    event = await events.get(session, callback_data.id)
-    if not events.is_open(event) or not isinstance(message, Message):
-        await stale_event(
-            callback,
-            Reply.CANCELLED if event and event.status == events.CANCELLED else Reply.GONE,
-        )
+async def _open_event(callback: CallbackQuery, event_id: int, ctx: Ctx) -> Event | None:
+    """The event a staff button acts on, while it is open; else the stale-event answer."""
+    event = await events.get(ctx.session, event_id)
+    if not events.is_open(event) or not isinstance(callback.message, Message):
+        cancelled = event is not None and event.status == events.CANCELLED
+        await stale_event(callback, Reply.CANCELLED if cancelled else Reply.GONE)
+        return None
+    return event
+
+
+async def edit_menu(callback: CallbackQuery, callback_data: EventAdmin, ctx: Ctx) -> None:
+    if not (event := await _open_event(callback, callback_data.id, ctx)):
         return
-    assert event is not None
-    action = callback_data.action
-    if action == "edit":
-        await callback.answer()
-        builder = InlineKeyboardBuilder()
-        for field in events.EDITABLE:
-            builder.button(
-                text=FIELD_LABELS[field](),
-                callback_data=EventAdmin(action="field", id=event.id, field=field),
-            )
-        builder.adjust(3, 2, 2)
-        await message.answer(
-            _("What do you want to change in «{title}»?").format(
-                title=html.quote(events.title(event, language))
-            ),
-            reply_markup=builder.as_markup(),
-        )
-    elif action == "field" and callback_data.field in events.EDITABLE:
-        await callback.answer()
-        await state.set_state(EventDialog.edit_value)
-        await state.update_data(event_id=event.id, field=callback_data.field)
-        current = {
-            "starts_at": events.local_input(event.starts_at),
-            "capacity": str(event.capacity) if event.capacity else "—",
-        }.get(callback_data.field) or str(getattr(event, callback_data.field))
-        prompt = PROMPTS[callback_data.field]()
-        if callback_data.field == "capacity":
-            prompt = _("How many places? Write a number, or 0 for no limit.")
-        await message.answer(
-            prompt + "\n\n" + _("Now: {value}").format(value=html.quote(current)),
-            reply_markup=_dialog_keyboard(),
-        )
-    elif action == "cancel":
-        await callback.answer()
-        builder = InlineKeyboardBuilder()
+    await callback.answer()
+    builder = InlineKeyboardBuilder()
+    for field in events.EDITABLE:
         builder.button(
-            text=_("✖️ Yes, cancel the event"),
-            callback_data=EventAdmin(action="cancel_yes", id=event.id),
+            text=FIELD_LABELS[field](),
+            callback_data=EventAdmin(action="field", id=event.id, field=field),
         )
-        builder.button(text=_("Keep it"), callback_data=DraftAct(action="discard"))
-        builder.adjust(1)
-        await message.answer(
-            _(
-                "Cancel «{title}»? Its reminders are removed and everyone following it is told."
-            ).format(title=html.quote(events.title(event, language))),
-            reply_markup=builder.as_markup(),
-        )
-    elif action == "cancel_yes":
-        cancelled = await events.cancel_event(session, event.id)
-        if cancelled is None:
-            await stale_event(callback, Reply.CANCELLED)
-            return
-        # After the commit: the job that tells followers reads the cancellation.
-        event_id = event.id
-        after_commit(session, lambda: unschedule_event(planner, event_id))
-        after_commit(session, lambda: tell_followers(planner, event_id, "cancelled"))
-        await callback.answer(_("Cancelled."))
-        with contextlib.suppress(TelegramBadRequest):
-            await message.edit_reply_markup(reply_markup=None)
-        await message.answer(
-            _("✖️ Event #{id} is cancelled; its followers are being told.").format(id=event.id)
-        )
-    else:
+    builder.adjust(3, 2, 2)
+    assert isinstance(callback.message, Message)
+    await callback.message.answer(
+        _("What do you want to change in «{title}»?").format(
+            title=html.quote(events.title(event, ctx.language))
+        ),
+        reply_markup=builder.as_markup(),
+    )
+
+
+async def edit_field(callback: CallbackQuery, callback_data: EventAdmin, ctx: Ctx) -> None:
+    field = callback_data.field
+    if field not in events.EDITABLE:
         await stale_button(callback)
-
-
-async def edit_input(
-    message: Message, state: FSMContext, session: AsyncSession, planner: Planner
-) -> None:
-    data = await state.get_data()
-    field, event_id = data.get("field", ""), int(data.get("event_id", 0))
-    text = (message.text or "").strip()
-    if (problem := _value_problem(field, text)) is not None:
-        await message.answer(problem)
         return
-    value: Any = text
+    if not (event := await _open_event(callback, callback_data.id, ctx)):
+        return
+    await callback.answer()
+    await ctx.state.set_state(EventDialog.edit_value)
+    await ctx.state.update_data(event_id=event.id, field=field)
+    current = {
+        "starts_at": events.local_input(event.starts_at),
+        "capacity": str(event.capacity) if event.capacity else "—",
+    }.get(field) or str(getattr(event, field))
+    prompt = PROMPTS[field]()
+    if field == "capacity":
+        prompt = _("How many places? Write a number, or 0 for no limit.")
+    assert isinstance(callback.message, Message)
+    await callback.message.answer(
+        prompt + "\n\n" + _("Now: {value}").format(value=html.quote(current)),
+        reply_markup=_dialog_keyboard(),
+    )
+
+
+async def cancel_ask(callback: CallbackQuery, callback_data: EventAdmin, ctx: Ctx) -> None:
+    if not (event := await _open_event(callback, callback_data.id, ctx)):
+        return
+    await callback.answer()
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("✖️ Yes, cancel the event"),
+        callback_data=EventAdmin(action="cancel_yes", id=event.id),
+    )
+    builder.button(text=_("Keep it"), callback_data=DraftAct(action="discard"))
+    builder.adjust(1)
+    assert isinstance(callback.message, Message)
+    await callback.message.answer(
+        _("Cancel «{title}»? Its reminders are removed and everyone following it is told.").format(
+            title=html.quote(events.title(event, ctx.language))
+        ),
+        reply_markup=builder.as_markup(),
+    )
+
+
+async def cancel_confirmed(callback: CallbackQuery, callback_data: EventAdmin, ctx: Ctx) -> None:
+    if not (event := await _open_event(callback, callback_data.id, ctx)):
+        return
+    if await events.cancel_event(ctx.session, event.id) is None:
+        await stale_event(callback, Reply.CANCELLED)
+        return
+    # After the commit: the job that tells followers reads the cancellation.
+    event_id, planner = event.id, ctx.planner
+    after_commit(ctx.session, lambda: unschedule_event(planner, event_id))
+    after_commit(ctx.session, lambda: tell_followers(planner, event_id, "cancelled"))
+    await callback.answer(_("Cancelled."))
+    assert isinstance(callback.message, Message)
+    await drop_buttons(callback.message)
+    await callback.message.answer(
+        _("✖️ Event #{id} is cancelled; its followers are being told.").format(id=event.id)
+    )
+
+
+def _edited_value(field: str, text: str) -> tuple[Any, str | None]:
+    """The new value of `field` typed as `text`, or what is wrong with it."""
+    if (problem := _value_problem(field, text)) is not None:
+        return None, problem
     if field == "starts_at":
         try:
-            value = events.parse_local_time(text)
+            return events.parse_local_time(text), None
         except EventTimeError as exc:
-            await message.answer(time_problem_text(exc.problem))
-            return
-    elif field == "capacity":
+            return None, time_problem_text(exc.problem)
+    if field == "capacity":
         if text == "0":
-            value = None
-        elif (value := _capacity(text)) is None:
-            await message.answer(
-                _("Write the number of places (1 to {max}), or 0 for no limit.").format(
-                    max=CAPACITY_MAX
-                )
+            return None, None
+        if (capacity := _capacity(text)) is None:
+            return None, _("Write the number of places (1 to {max}), or 0 for no limit.").format(
+                max=CAPACITY_MAX
             )
-            return
-    event = await events.edit_event(session, event_id, field, value)
-    await state.clear()
+        return capacity, None
+    return text, None
+
+
+async def edit_input(message: Message, ctx: Ctx) -> None:
+    data = await ctx.state.get_data()
+    field, event_id = data.get("field", ""), int(data.get("event_id", 0))
+    value, problem = _edited_value(field, (message.text or "").strip())
+    if problem is not None:
+        await message.answer(problem)
+        return
+    event = await events.edit_event(ctx.session, event_id, field, value)
+    await ctx.state.clear()
     if event is None:
         await message.answer(
             _("This event can no longer be edited: it has passed or was cancelled.")
         )
         return
-    if field == "starts_at":
-        # After the commit: the jobs read the new time.
-        event_id, starts_at = event.id, event.starts_at
-        after_commit(session, lambda: schedule_event(planner, event_id, starts_at))
-        after_commit(session, lambda: tell_followers(planner, event_id, "moved"))
-        await message.answer(
-            _("✅ Saved. The reminders are moved and everyone following the event is told.")
-        )
-    else:
+    if field != "starts_at":
         await message.answer(_("✅ Saved."))
+        return
+    # After the commit: the jobs read the new time.
+    event_id, starts_at, planner = event.id, event.starts_at, ctx.planner
+    after_commit(ctx.session, lambda: schedule_event(planner, event_id, starts_at))
+    after_commit(ctx.session, lambda: tell_followers(planner, event_id, "moved"))
+    await message.answer(
+        _("✅ Saved. The reminders are moved and everyone following the event is told.")
+    )

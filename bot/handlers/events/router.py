@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, Filter
 from aiogram.fsm.state import State
@@ -17,13 +17,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Event
 from bot.handlers.common import refuse_non_admin, stale_button
+from bot.handlers.context import Ctx
 from bot.handlers.events.admin import (
     ORDER,
+    cancel_ask,
+    cancel_confirmed,
     dialog_input,
-    draft_action,
+    discard_draft,
+    edit_field,
     edit_input,
-    event_admin,
+    edit_menu,
+    kind_chosen,
     new_event,
+    no_capacity,
+    publish_draft,
 )
 from bot.handlers.events.ui import (
     DraftAct,
@@ -47,7 +54,6 @@ from bot.services.events import (
     Reply,
 )
 from bot.services.roles import ADMIN
-from bot.services.users import Profile
 
 log = logging.getLogger(__name__)
 
@@ -105,29 +111,17 @@ async def send_card(
     )
 
 
-async def filter_chosen(
-    callback: CallbackQuery,
-    callback_data: EventFilter,
-    session: AsyncSession,
-    language: str,
-    is_admin: bool,
-) -> None:
+async def filter_chosen(callback: CallbackQuery, callback_data: EventFilter, ctx: Ctx) -> None:
     await callback.answer()
     kind = callback_data.kind if callback_data.kind in KINDS else None
     if isinstance(callback.message, Message):
         await show_events(
-            callback.message, session, language, kind=kind, is_admin=is_admin, edit=True
+            callback.message, ctx.session, ctx.language, kind=kind, is_admin=ctx.is_admin, edit=True
         )
 
 
-async def open_event(
-    callback: CallbackQuery,
-    callback_data: EventOpen,
-    session: AsyncSession,
-    language: str,
-    is_admin: bool,
-) -> None:
-    event = await events.get(session, callback_data.id)
+async def open_event(callback: CallbackQuery, callback_data: EventOpen, ctx: Ctx) -> None:
+    event = await events.get(ctx.session, callback_data.id)
     if event is None or not events.is_open(event):
         await stale_event(
             callback, Reply.CANCELLED if event and event.status == events.CANCELLED else Reply.GONE
@@ -135,7 +129,7 @@ async def open_event(
         return
     await callback.answer()
     if isinstance(callback.message, Message):
-        await send_card(callback.message, session, event, language, is_admin)
+        await send_card(callback.message, ctx.session, event, ctx.language, ctx.is_admin)
 
 
 def _needs_consent() -> str:
@@ -145,58 +139,55 @@ def _needs_consent() -> str:
     )
 
 
-async def event_action(
-    callback: CallbackQuery,
-    callback_data: EventAct,
-    session: AsyncSession,
-    language: str,
-    profile: Profile | None,
-    is_admin: bool,
-) -> None:
-    if profile is None:
+def _rsvp_texts() -> dict[Reply, str]:
+    return {
+        Reply.DONE: _("See you there! Your place is kept, and I will remind you."),
+        Reply.ALREADY: _("You are already on the list for this event."),
+        Reply.FULL: _("Sorry, all places for this event are taken."),
+        Reply.NO_CAPACITY: _("No registration is needed for this event: just come."),
+    }
+
+
+def _reminder_texts() -> dict[Reply, str]:
+    return {
+        Reply.DONE: _("Done: I will remind you a day and an hour before it starts."),
+        Reply.ALREADY: _("You have already asked me to remind you about this event."),
+    }
+
+
+async def event_action(callback: CallbackQuery, callback_data: EventAct, ctx: Ctx) -> None:
+    """«I'm going» ("going") or «Remind me» ("remind") on an event's card."""
+    if ctx.profile is None:
         await callback.answer(_needs_consent(), show_alert=True)
         return
-    user_id = callback.from_user.id
-    if callback_data.action == "going":
-        reply = await events.rsvp(session, callback_data.id, user_id)
-        texts = {
-            Reply.DONE: _("See you there! Your place is kept, and I will remind you."),
-            Reply.ALREADY: _("You are already on the list for this event."),
-            Reply.FULL: _("Sorry, all places for this event are taken."),
-            Reply.NO_CAPACITY: _("No registration is needed for this event: just come."),
-        }
-    elif callback_data.action == "remind":
-        reply = await events.add_reminder(session, callback_data.id, user_id)
-        texts = {
-            Reply.DONE: _("Done: I will remind you a day and an hour before it starts."),
-            Reply.ALREADY: _("You have already asked me to remind you about this event."),
-        }
-    else:
-        await stale_button(callback)
-        return
+    going = callback_data.action == "going"
+    act = events.rsvp if going else events.add_reminder
+    reply = await act(ctx.session, callback_data.id, ctx.user_id)
     if reply in (Reply.CANCELLED, Reply.GONE):
         await stale_event(callback, reply)
         return
+    texts = _rsvp_texts() if going else _reminder_texts()
     await callback.answer(texts[reply], show_alert=reply == Reply.FULL)
-    if reply == Reply.DONE and callback_data.action == "going":
-        event = await events.get(session, callback_data.id)
-        if event is not None and isinstance(callback.message, Message):
-            going = await events.going_count(session, event.id)
-            with contextlib.suppress(TelegramBadRequest):
-                await callback.message.edit_text(
-                    event_card(event, language, going),
-                    reply_markup=event_card_keyboard(event, admin=is_admin),
-                    disable_web_page_preview=True,
-                )
+    if reply == Reply.DONE and going:
+        await _refresh_card(callback, callback_data.id, ctx)
 
 
-async def kind_toggle(
-    callback: CallbackQuery,
-    callback_data: KindToggle,
-    session: AsyncSession,
-    profile: Profile | None,
-) -> None:
-    if profile is None:
+async def _refresh_card(callback: CallbackQuery, event_id: int, ctx: Ctx) -> None:
+    """The card again, with the new number of places taken."""
+    event = await events.get(ctx.session, event_id)
+    if event is not None and isinstance(callback.message, Message):
+        going = await events.going_count(ctx.session, event.id)
+        with contextlib.suppress(TelegramBadRequest):
+            await callback.message.edit_text(
+                event_card(event, ctx.language, going),
+                reply_markup=event_card_keyboard(event, admin=ctx.is_admin),
+                disable_web_page_preview=True,
+            )
+
+
+async def kind_toggle(callback: CallbackQuery, callback_data: KindToggle, ctx: Ctx) -> None:
+    session = ctx.session
+    if ctx.profile is None:
         await callback.answer(_needs_consent(), show_alert=True)
         return
     user_id = callback.from_user.id
@@ -243,10 +234,31 @@ def create_router() -> Router:
     router.message.register(dialog_input, _InStates(dialog_states), HasRole(ADMIN))
     router.callback_query.register(open_event, EventOpen.filter())
     router.callback_query.register(filter_chosen, EventFilter.filter())
-    router.callback_query.register(event_action, EventAct.filter())
+    router.callback_query.register(event_action, EventAct.filter(F.action.in_(("going", "remind"))))
+    router.callback_query.register(stale_button, EventAct.filter())
     router.callback_query.register(kind_toggle, KindToggle.filter())
-    router.callback_query.register(draft_action, DraftAct.filter(), HasRole(ADMIN))
-    router.callback_query.register(event_admin, EventAdmin.filter(), HasRole(ADMIN))
+    admin = HasRole(ADMIN)
+    drafts = (
+        (discard_draft, "discard", None),
+        (kind_chosen, "kind", EventDialog.kind),
+        (no_capacity, "nocap", EventDialog.capacity),
+        (publish_draft, "publish", EventDialog.confirm),
+    )
+    for handler, action, state in drafts:
+        in_state = [_InStates([state])] if state else []
+        router.callback_query.register(
+            handler, DraftAct.filter(F.action == action), *in_state, admin
+        )
+    edits = (
+        (edit_menu, "edit"),
+        (edit_field, "field"),
+        (cancel_ask, "cancel"),
+        (cancel_confirmed, "cancel_yes"),
+    )
+    for edit, action in edits:
+        router.callback_query.register(edit, EventAdmin.filter(F.action == action), admin)
+    router.callback_query.register(stale_button, DraftAct.filter(), admin)
+    router.callback_query.register(stale_button, EventAdmin.filter(), admin)
     router.callback_query.register(refuse_non_admin, DraftAct.filter())
     router.callback_query.register(refuse_non_admin, EventAdmin.filter())
     return router
@@ -258,5 +270,5 @@ class _InStates(Filter):
     def __init__(self, states: list[State]) -> None:
         self.names = {s.state for s in states}
 
-    async def __call__(self, message: Message, raw_state: str | None = None) -> bool:
+    async def __call__(self, event: Message | CallbackQuery, raw_state: str | None = None) -> bool:
         return raw_state in self.names

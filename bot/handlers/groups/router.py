@@ -12,16 +12,15 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.text_decorations import html_decoration as html
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.handlers.common import admins_only
+from bot.handlers.common import admins_only, at_step, drop_buttons, stale_button
+from bot.handlers.context import Ctx
 from bot.handlers.filters import CommandText, HasRole, PrivateChat
 from bot.handlers.groups import ui
 from bot.handlers.quiz.ui import needs_consent_text
 from bot.services import groups
 from bot.services.roles import ADMIN
-from bot.services.users import Profile
 
 
 class NewGroup(StatesGroup):
@@ -136,77 +135,92 @@ async def open_group(
         await callback.answer(_("This group is no longer available."), show_alert=True)
 
 
-async def group_action(
-    callback: CallbackQuery,
-    callback_data: ui.GroupAct,
-    session: AsyncSession,
-    language: str,
-    profile: Profile | None,
-    is_admin: bool = False,
-) -> None:
-    message = callback.message
-    if not isinstance(message, Message):
+async def _group_message(callback: CallbackQuery) -> Message | None:
+    if not isinstance(callback.message, Message):
         await callback.answer()
+        return None
+    return callback.message
+
+
+async def _show_again(message: Message, group_id: int, ctx: Ctx) -> None:
+    """The group's card after a change; the list when the group is gone or hidden."""
+    shown = await show_group(
+        message, ctx.session, group_id, ctx.user_id, ctx.language, ctx.is_admin, edit=True
+    )
+    if not shown:
+        await show_browse(message, ctx.session, ctx.language)
+
+
+async def join_group(callback: CallbackQuery, callback_data: ui.GroupAct, ctx: Ctx) -> None:
+    if not (message := await _group_message(callback)):
         return
-    user_id, group_id, action = callback.from_user.id, callback_data.id, callback_data.action
-    if action in ("events", "event", "hide", "show") and not is_admin:
-        await callback.answer(admins_only(), show_alert=True)
+    if ctx.profile is None or not ctx.profile.consent_current:
+        await callback.answer(needs_consent_text(), show_alert=True)
         return
-    match action:
-        case "join":
-            if profile is None or not profile.consent_current:
-                await callback.answer(needs_consent_text(), show_alert=True)
-                return
-            result, added = await groups.join(session, group_id, user_id)
-            if result == groups.Join.GONE:
-                await callback.answer(_("This group is no longer available."), show_alert=True)
-                return
+    result, added = await groups.join(ctx.session, callback_data.id, ctx.user_id)
+    if result == groups.Join.GONE:
+        await callback.answer(_("This group is no longer available."), show_alert=True)
+        return
+    await callback.answer(
+        _("You joined the group. Events added to your reminders: {count}.").format(count=added)
+        if result == groups.Join.DONE
+        else _("You are already a member.")
+    )
+    await _show_again(message, callback_data.id, ctx)
+
+
+async def leave_group(callback: CallbackQuery, callback_data: ui.GroupAct, ctx: Ctx) -> None:
+    if not (message := await _group_message(callback)):
+        return
+    left = await groups.leave(ctx.session, callback_data.id, ctx.user_id)
+    await callback.answer(_("You left the group.") if left else _("You were not a member."))
+    await _show_again(message, callback_data.id, ctx)
+
+
+async def publish_toggled(callback: CallbackQuery, callback_data: ui.GroupAct, ctx: Ctx) -> None:
+    """An admin hides a group from students ("hide") or shows it again ("show")."""
+    if not (message := await _group_message(callback)):
+        return
+    await groups.set_published(ctx.session, callback_data.id, callback_data.action == "show")
+    await callback.answer(_("Saved."))
+    await _show_again(message, callback_data.id, ctx)
+
+
+async def group_events(callback: CallbackQuery, callback_data: ui.GroupAct, ctx: Ctx) -> None:
+    """The events an admin may attach to a group; "event" toggles one of them in place."""
+    if not (message := await _group_message(callback)):
+        return
+    group_id = callback_data.id
+    if callback_data.action == "event":
+        toggled = await groups.toggle_event(ctx.session, group_id, callback_data.event)
+        if toggled is None:
+            await callback.answer(_("This event no longer exists."), show_alert=True)
+        else:
+            attached, added = toggled
             await callback.answer(
-                _("You joined the group. Events added to your reminders: {count}.").format(
-                    count=added
-                )
-                if result == groups.Join.DONE
-                else _("You are already a member.")
+                _("Attached; members newly subscribed: {count}.").format(count=added)
+                if attached
+                else _("Detached; members keep the reminders they have.")
             )
-        case "leave":
-            left = await groups.leave(session, group_id, user_id)
-            await callback.answer(_("You left the group.") if left else _("You were not a member."))
-        case "hide" | "show":
-            await groups.set_published(session, group_id, action == "show")
-            await callback.answer(_("Saved."))
-        case "events" | "event":
-            if action == "event":
-                toggled = await groups.toggle_event(session, group_id, callback_data.event)
-                if toggled is None:
-                    await callback.answer(_("This event no longer exists."), show_alert=True)
-                else:
-                    attached, added = toggled
-                    await callback.answer(
-                        _("Attached; members newly subscribed: {count}.").format(count=added)
-                        if attached
-                        else _("Detached; members keep the reminders they have.")
-                    )
-            else:
-                await callback.answer()
-            found = await groups.attachable_events(session, group_id)
-            text = _(
-                "Events of this group (✅). Members of the group are reminded of the events "
-                "attached to it, and so is everyone who joins later."
-            )
-            if not found:
-                text = _("There are no upcoming events. Publish one with /new_event first.")
-            markup = ui.events_keyboard(group_id, found, language)
-            if action == "event":
-                with contextlib.suppress(TelegramBadRequest):
-                    await message.edit_text(text, reply_markup=markup)
-            else:
-                await message.answer(text, reply_markup=markup)
-            return
-        case _:
-            await callback.answer(_("This button is out of date."), show_alert=True)
-            return
-    if not await show_group(message, session, group_id, user_id, language, is_admin, edit=True):
-        await show_browse(message, session, language)
+    else:
+        await callback.answer()
+    found = await groups.attachable_events(ctx.session, group_id)
+    text = _(
+        "Events of this group (✅). Members of the group are reminded of the events "
+        "attached to it, and so is everyone who joins later."
+    )
+    if not found:
+        text = _("There are no upcoming events. Publish one with /new_event first.")
+    markup = ui.events_keyboard(group_id, found, ctx.language)
+    if callback_data.action == "event":
+        with contextlib.suppress(TelegramBadRequest):
+            await message.edit_text(text, reply_markup=markup)
+    else:
+        await message.answer(text, reply_markup=markup)
+
+
+async def refuse_button(callback: CallbackQuery) -> None:
+    await callback.answer(admins_only(), show_alert=True)
 
 
 # --- the admin's new-group dialog --------------------------------------------------------------
@@ -233,55 +247,51 @@ def _draft(data: dict[str, object]) -> groups.GroupDraft:
     )
 
 
-async def new_group_choice(
-    callback: CallbackQuery,
-    callback_data: ui.GroupNew,
-    state: FSMContext,
-    session: AsyncSession,
-    language: str,
-) -> None:
-    message = callback.message
-    data = await state.get_data()
-    if not isinstance(message, Message) or not data:
-        await callback.answer(_("This button is out of date."), show_alert=True)
+async def _close_step(callback: CallbackQuery, message: Message) -> None:
+    await callback.answer()
+    await drop_buttons(message)
+
+
+async def interest_chosen(callback: CallbackQuery, callback_data: ui.GroupNew, ctx: Ctx) -> None:
+    if callback_data.value not in groups.INTERESTS:
+        await stale_button(callback)
         return
-    step, field, value = data.get("step"), callback_data.field, callback_data.value
-    if field == "interest" and step == "interest" and value in groups.INTERESTS:
-        await state.update_data(interest=value, step="languages")
-        await callback.answer()
+    if message := await at_step(callback, ctx.state, "interest"):
+        await ctx.state.update_data(interest=callback_data.value, step="languages")
+        await _close_step(callback, message)
         await message.answer(
             _("In which languages does the group meet?"), reply_markup=ui.languages_keyboard()
         )
-    elif field == "languages" and step == "languages":
-        await state.update_data(languages=value, step="title_kk")
-        await callback.answer()
+
+
+async def languages_chosen(callback: CallbackQuery, callback_data: ui.GroupNew, ctx: Ctx) -> None:
+    if message := await at_step(callback, ctx.state, "languages"):
+        await ctx.state.update_data(languages=callback_data.value, step="title_kk")
+        await _close_step(callback, message)
         await message.answer(_prompt("title_kk"))
-    elif field == "confirm" and step == "confirm":
-        await state.clear()
-        with contextlib.suppress(TelegramBadRequest):
-            await message.edit_reply_markup(reply_markup=None)
-        if value != "yes":
-            await callback.answer()
-            await message.answer(_("Cancelled. Nothing was saved."))
-            return
-        draft = _draft(data)
-        if groups.draft_problems(draft):
-            await callback.answer(
-                _("This group could not be saved; nothing was published."), show_alert=True
-            )
-            return
-        group = await groups.create_group(session, draft, callback.from_user.id)
-        await callback.answer(_("Published."))
-        await show_group(message, session, group.id, callback.from_user.id, language, True)
-        return
-    else:
-        await callback.answer(_("This button is out of date."), show_alert=True)
-        return
-    with contextlib.suppress(TelegramBadRequest):
-        await message.edit_reply_markup(reply_markup=None)
 
 
-async def new_group_text(message: Message, state: FSMContext, language: str) -> None:
+async def confirm_chosen(callback: CallbackQuery, callback_data: ui.GroupNew, ctx: Ctx) -> None:
+    if not (message := await at_step(callback, ctx.state, "confirm")):
+        return
+    draft = _draft(await ctx.state.get_data())
+    await ctx.state.clear()
+    await drop_buttons(message)
+    if callback_data.value != "yes":
+        await callback.answer()
+        await message.answer(_("Cancelled. Nothing was saved."))
+        return
+    if groups.draft_problems(draft):
+        await callback.answer(
+            _("This group could not be saved; nothing was published."), show_alert=True
+        )
+        return
+    group = await groups.create_group(ctx.session, draft, ctx.user_id)
+    await callback.answer(_("Published."))
+    await show_group(message, ctx.session, group.id, ctx.user_id, ctx.language, True)
+
+
+async def new_group_text(message: Message, state: FSMContext) -> None:
     data = await state.get_data()
     step = str(data.get("step"))
     text = " ".join((message.text or "").split())
@@ -311,19 +321,11 @@ async def new_group_text(message: Message, state: FSMContext, language: str) -> 
     data["step"] = "confirm"
     await state.set_data(data)
     await state.set_state(NewGroup.confirm)
-    draft = _draft(data)
-    preview = "\n\n".join(
-        [
-            _("<b>Preview</b>"),
-            f"<b>{html.quote(draft.title_kk)}</b>\n{html.quote(draft.description_kk)}",
-            f"<b>{html.quote(draft.title_ru)}</b>\n{html.quote(draft.description_ru)}",
-            ui.interest_name(draft.interest)
-            + " · "
-            + ", ".join(ui.language_name(c) for c in draft.languages)
-            + f"\n💬 {html.quote(draft.chat_url)}",
-        ]
+    await message.answer(
+        ui.preview_text(_draft(data)),
+        reply_markup=ui.confirm_keyboard(),
+        disable_web_page_preview=True,
     )
-    await message.answer(preview, reply_markup=ui.confirm_keyboard(), disable_web_page_preview=True)
 
 
 async def cancel_command(message: Message, state: FSMContext) -> None:
@@ -340,14 +342,30 @@ def create_router() -> Router:
     router.message.register(groups_command, PrivateChat(), CommandText(), Command("groups"))
     router.callback_query.register(browse_button, ui.GroupBrowse.filter())
     router.callback_query.register(open_group, ui.GroupOpen.filter())
-    router.callback_query.register(group_action, ui.GroupAct.filter())
+    students = ((join_group, "join"), (leave_group, "leave"))
+    for handler, action in students:
+        router.callback_query.register(handler, ui.GroupAct.filter(F.action == action))
+    admin_actions = ((publish_toggled, ("hide", "show")), (group_events, ("events", "event")))
+    for admin_handler, names in admin_actions:
+        router.callback_query.register(
+            admin_handler, ui.GroupAct.filter(F.action.in_(names)), HasRole(ADMIN)
+        )
+        router.callback_query.register(refuse_button, ui.GroupAct.filter(F.action.in_(names)))
+    router.callback_query.register(stale_button, ui.GroupAct.filter())
     admins = Router(name="groups_admin")
     admins.message.filter(PrivateChat(), HasRole(ADMIN))
     admins.callback_query.filter(HasRole(ADMIN))
     admins.message.register(new_group_command, CommandText(), Command("new_group"))
     admins.message.register(cancel_command, Command("cancel"), StateFilter(NewGroup))
     admins.message.register(new_group_text, StateFilter(NewGroup.text), F.text)
-    admins.callback_query.register(new_group_choice, ui.GroupNew.filter())
+    steps = (
+        (interest_chosen, "interest"),
+        (languages_chosen, "languages"),
+        (confirm_chosen, "confirm"),
+    )
+    for step, field in steps:
+        admins.callback_query.register(step, ui.GroupNew.filter(F.field == field))
+    admins.callback_query.register(stale_button, ui.GroupNew.filter())
     refusals = Router(name="groups_refusals")
     refusals.message.register(refuse_command, PrivateChat(), CommandText(), Command("new_group"))
     router.include_routers(admins, refusals)

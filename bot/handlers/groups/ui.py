@@ -10,6 +10,7 @@ from aiogram.utils.text_decorations import html_decoration as html
 
 from bot.db.group_models import InterestGroup
 from bot.db.models import Event
+from bot.handlers.keyboards import spoken_languages_keyboard
 from bot.services import events, groups
 
 
@@ -190,16 +191,7 @@ def interests_keyboard() -> InlineKeyboardMarkup:
 
 
 def languages_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for value, label in (
-        ("kk", _("In Kazakh")),
-        ("ru", _("In Russian")),
-        ("kk,ru", _("Kazakh and Russian")),
-        ("kk,ru,en", _("Kazakh, Russian and English")),
-    ):
-        builder.button(text=label, callback_data=GroupNew(field="languages", value=value))
-    builder.adjust(2)
-    return builder.as_markup()
+    return spoken_languages_keyboard(lambda value: GroupNew(field="languages", value=value))
 
 
 def confirm_keyboard() -> InlineKeyboardMarkup:
@@ -208,3 +200,18 @@ def confirm_keyboard() -> InlineKeyboardMarkup:
     builder.button(text=_("✖️ Cancel"), callback_data=GroupNew(field="confirm", value="no"))
     builder.adjust(2)
     return builder.as_markup()
+
+
+def preview_text(draft: groups.GroupDraft) -> str:
+    """The new group as students will see it, in both languages, before it is published."""
+    return "\n\n".join(
+        [
+            _("<b>Preview</b>"),
+            f"<b>{html.quote(draft.title_kk)}</b>\n{html.quote(draft.description_kk)}",
+            f"<b>{html.quote(draft.title_ru)}</b>\n{html.quote(draft.description_ru)}",
+            interest_name(draft.interest)
+            + " · "
+            + ", ".join(language_name(c) for c in draft.languages)
+            + f"\n💬 {html.quote(draft.chat_url)}",
+        ]
+    )

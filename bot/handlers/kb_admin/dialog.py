@@ -14,14 +14,12 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from babel.dates import format_datetime
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import ALMATY
 from bot.db.unit_of_work import after_commit
+from bot.handlers.context import Ctx
 from bot.handlers.entry_points import render_entry
-from bot.handlers.kb_admin.ui import (
-    entry_keyboard,
-)
+from bot.handlers.kb_admin.ui import entry_keyboard, fields_keyboard
 from bot.handlers.kb_review import ui as provenance
 from bot.services import kb_admin, kb_history
 from bot.services.kb_admin import (
@@ -30,7 +28,7 @@ from bot.services.kb_admin import (
     AdminEntry,
     HtmlProblem,
 )
-from bot.services.knowledge import Entry, KnowledgeBase
+from bot.services.knowledge import Entry
 from knowledge_base.schema import FaqItem
 
 # An unfinished dialog is dropped after this many seconds without a message or a button.
@@ -239,14 +237,24 @@ async def send_preview(message: Message, item: FaqItem, languages: tuple[str, ..
             await message.answer(rendered, disable_web_page_preview=True)
 
 
-async def apply_change(
-    session: AsyncSession,
-    kb: KnowledgeBase,
-    session_factory: async_sessionmaker[AsyncSession],
-) -> None:
+def apply_change(ctx: Ctx) -> None:
     """Reload the search index once the change commits, so students get it with their next
     question (other replicas notice the revision counter)."""
-    after_commit(session, lambda: kb.reload(session_factory))
+    after_commit(ctx.session, lambda: ctx.kb.reload(ctx.session_factory))
+
+
+async def ask_field(message: Message, entry: AdminEntry, language: str) -> None:
+    """Which field of the entry to change (the buttons start the edit dialog)."""
+    await message.answer(
+        _("Which field of «{question}» do you want to change?").format(
+            question=html.escape(entry.item.question[language])
+        ),
+        reply_markup=fields_keyboard(entry),
+    )
+
+
+async def entry_gone(callback: CallbackQuery) -> None:
+    await callback.answer(_("This entry no longer exists."), show_alert=True)
 
 
 async def show_entry(message: Message, entry: AdminEntry, language: str, title: str = "") -> None:

@@ -7,12 +7,13 @@ import html
 from typing import Any
 from urllib.parse import urlsplit
 
-from aiogram.fsm.context import FSMContext
+from aiogram import F, Router
+from aiogram.filters import StateFilter
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.handlers.common import out_of_date, stale_button
+from bot.handlers.context import Ctx
 from bot.handlers.kb_admin.dialog import (
     ADD_STEPS,
     CLEARABLE_FIELDS,
@@ -23,6 +24,7 @@ from bot.handlers.kb_admin.dialog import (
     changed_meanwhile,
     dialog,
     end_dialog,
+    entry_gone,
     html_problem_text,
     quote_cut,
     send_preview,
@@ -38,7 +40,7 @@ from bot.handlers.kb_admin.ui import (
     pick_category_keyboard,
 )
 from bot.handlers.kb_review import ui as provenance
-from bot.services import kb_admin, kb_history, unanswered
+from bot.services import kb_admin, kb_curation, kb_history
 from bot.services.kb_admin import (
     MAX_CATEGORY_LENGTH,
     MAX_LINKS,
@@ -48,7 +50,6 @@ from bot.services.kb_admin import (
     EntryChanged,
     EntryGone,
 )
-from bot.services.knowledge import KnowledgeBase
 from knowledge_base.schema import MAX_ANSWER_LENGTH, FaqItem, is_slug
 
 # --- field input ---------------------------------------------------------------------------------
@@ -185,16 +186,14 @@ def step_prompt(step: str) -> str:
     return prompts[step]
 
 
-async def ask_step(
-    message: Message, state: FSMContext, session: AsyncSession, data: dict[str, Any]
-) -> None:
+async def ask_step(message: Message, ctx: Ctx, data: dict[str, Any]) -> None:
     step = data["step"]
-    await set_dialog(state, KbStates.add, **data)
+    await set_dialog(ctx.state, KbStates.add, **data)
     text = step_prompt(step)
     if step == "category":
-        names = [name for name, _count in await kb_admin.categories(session)]
+        names = [name for name, _count in await kb_admin.categories(ctx.session)]
         data["categories"] = names
-        await set_dialog(state, KbStates.add, **data)
+        await set_dialog(ctx.state, KbStates.add, **data)
         await message.answer(text, reply_markup=pick_category_keyboard(names))
         return
     acts: list[str] = []
@@ -210,26 +209,19 @@ async def ask_step(
     await message.answer(text, reply_markup=dialog_keyboard(*acts))
 
 
-async def start_add(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    prefill: dict[str, Any] | None = None,
-) -> None:
-    await end_dialog(state)
-    await ask_step(message, state, session, {"step": "category", "draft": {}, "prefill": prefill})
+async def start_add(message: Message, ctx: Ctx, prefill: dict[str, Any] | None = None) -> None:
+    await end_dialog(ctx.state)
+    await ask_step(message, ctx, {"step": "category", "draft": {}, "prefill": prefill})
 
 
-async def add_button(callback: CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
+async def add_button(callback: CallbackQuery, ctx: Ctx) -> None:
     await callback.answer()
     if isinstance(callback.message, Message):
-        await start_add(callback.message, state, session)
+        await start_add(callback.message, ctx)
 
 
-async def take_step_value(
-    message: Message, state: FSMContext, session: AsyncSession, value: Any
-) -> None:
-    data = await dialog(state)
+async def take_step_value(message: Message, ctx: Ctx, value: Any) -> None:
+    data = await dialog(ctx.state)
     step = data["step"]
     draft = dict(data.get("draft") or {})
     draft[step] = value
@@ -242,9 +234,9 @@ async def take_step_value(
     following = ADD_STEPS.index(step) + 1
     if following < len(ADD_STEPS):
         data["step"] = ADD_STEPS[following]
-        await ask_step(message, state, session, data)
+        await ask_step(message, ctx, data)
         return
-    await set_dialog(state, KbStates.confirm, **data)
+    await set_dialog(ctx.state, KbStates.confirm, **data)
     item = draft_item(draft)
     await send_preview(message, item, ("kk", "ru"))
     await message.answer(
@@ -264,11 +256,11 @@ async def not_text(message: Message) -> bool:
     return False
 
 
-async def add_text(message: Message, state: FSMContext, session: AsyncSession) -> None:
-    data = await dialog(state)
+async def add_text(message: Message, ctx: Ctx) -> None:
+    data = await dialog(ctx.state)
     step = data.get("step")
     if step not in ADD_STEPS:
-        await end_dialog(state)
+        await end_dialog(ctx.state)
         return
     if await not_text(message) or not message.text:
         return
@@ -276,111 +268,118 @@ async def add_text(message: Message, state: FSMContext, session: AsyncSession) -
     if error is not None:
         await message.answer(error)
         return
-    await take_step_value(message, state, session, value)
+    await take_step_value(message, ctx, value)
 
 
 async def add_pick_category(
-    callback: CallbackQuery,
-    callback_data: KbPickCategory,
-    state: FSMContext,
-    session: AsyncSession,
+    callback: CallbackQuery, callback_data: KbPickCategory, ctx: Ctx
 ) -> None:
-    data = await dialog(state)
+    data = await dialog(ctx.state)
     names = data.get("categories") or []
     if data.get("step") != "category" or callback_data.index >= len(names):
         await stale_button(callback)
         return
     await callback.answer()
     if isinstance(callback.message, Message):
-        await take_step_value(callback.message, state, session, names[callback_data.index])
+        await take_step_value(callback.message, ctx, names[callback_data.index])
 
 
-async def add_dialog_button(
-    callback: CallbackQuery,
-    callback_data: KbDialog,
-    state: FSMContext,
-    session: AsyncSession,
-    kb: KnowledgeBase,
-    session_factory: async_sessionmaker[AsyncSession],
-    language: str,
-) -> None:
-    message = callback.message
-    if not isinstance(message, Message):
-        await callback.answer()
-        return
-    data = await dialog(state)
-    current = await state.get_state()
-    act = callback_data.act
-    if act == "cancel":
-        await callback.answer()
-        await end_dialog(state)
+async def _dialog_message(callback: CallbackQuery) -> Message | None:
+    """The message a dialog button is on; the press is answered."""
+    await callback.answer()
+    return callback.message if isinstance(callback.message, Message) else None
+
+
+async def cancel_pressed(callback: CallbackQuery, ctx: Ctx) -> None:
+    if message := await _dialog_message(callback):
+        await end_dialog(ctx.state)
         await message.answer(_("Cancelled. Nothing was saved."))
+
+
+async def step_kept(callback: CallbackQuery, callback_data: KbDialog, ctx: Ctx) -> None:
+    """«Skip» an optional step, or «keep» the students' words offered for it."""
+    data = await dialog(ctx.state)
+    step, prefill = data.get("step"), data.get("prefill") or {}
+    if callback_data.act == "skip" and step in OPTIONAL_FIELDS:
+        value: Any = []
+    elif callback_data.act == "keep" and prefill.get("field") == step:
+        value = prefill["text"]
+    else:
+        await stale_button(callback)
         return
-    if current == KbStates.add.state and act in ("skip", "keep"):
-        step = data.get("step")
-        prefill = data.get("prefill") or {}
-        if act == "skip" and step in OPTIONAL_FIELDS:
-            await callback.answer()
-            await take_step_value(message, state, session, [])
-            return
-        if act == "keep" and prefill.get("field") == step:
-            await callback.answer()
-            await take_step_value(message, state, session, prefill["text"])
-            return
-    if current == KbStates.confirm.state and act in ("save", "draft"):
-        await callback.answer()
-        draft = dict(data.get("draft") or {})
-        draft["published"] = act == "save"
-        item = draft_item(draft)
-        entry = await kb_admin.create_entry(session, item, callback.from_user.id)
-        prefill = data.get("prefill") or {}
-        if prefill.get("row"):
-            group = await unanswered.find_group(session, int(prefill["row"]))
-            if group is not None:
-                await unanswered.resolve_group(session, group, unanswered.ADDED)
-        await apply_change(session, kb, session_factory)
-        await end_dialog(state)
-        notice = (
-            _("✅ Saved and published: students get this answer now.")
-            if entry.item.published
-            else _("📝 Saved, not published yet.")
-        )
-        await show_entry(message, entry, language, notice)
+    if message := await _dialog_message(callback):
+        await take_step_value(message, ctx, value)
+
+
+async def save_pressed(callback: CallbackQuery, callback_data: KbDialog, ctx: Ctx) -> None:
+    """«Save» publishes the new entry, «draft» keeps it unpublished."""
+    if not (message := await _dialog_message(callback)):
         return
-    if current == KbStates.edit_value.state and act in ("clear", "skip"):
-        await callback.answer()
-        await take_edit_value(message, state, session, data, [])
-        return
-    if current == KbStates.edit_confirm.state and act == "apply":
-        await callback.answer()
-        await save_edit(message, state, session, kb, session_factory, data, callback, language)
-        return
-    await stale_button(callback)
+    data = await dialog(ctx.state)
+    draft = dict(data.get("draft") or {})
+    draft["published"] = callback_data.act == "save"
+    prefill = data.get("prefill") or {}
+    entry = await kb_curation.add_entry(
+        ctx.session, draft_item(draft), ctx.user_id, answering=int(prefill.get("row") or 0)
+    )
+    apply_change(ctx)
+    await end_dialog(ctx.state)
+    notice = (
+        _("✅ Saved and published: students get this answer now.")
+        if entry.item.published
+        else _("📝 Saved, not published yet.")
+    )
+    await show_entry(message, entry, ctx.language, notice)
+
+
+async def clear_pressed(callback: CallbackQuery, ctx: Ctx) -> None:
+    if message := await _dialog_message(callback):
+        await take_edit_value(message, ctx, await dialog(ctx.state), [])
+
+
+async def apply_pressed(callback: CallbackQuery, ctx: Ctx) -> None:
+    if message := await _dialog_message(callback):
+        await save_edit(message, ctx, await dialog(ctx.state))
+
+
+def register_dialog_buttons(router: Router) -> None:
+    """Each dialog button in the step it belongs to; anything else is out of date."""
+    buttons = router.callback_query
+    buttons.register(cancel_pressed, KbDialog.filter(F.act == "cancel"))
+    buttons.register(
+        step_kept, KbDialog.filter(F.act.in_(("skip", "keep"))), StateFilter(KbStates.add)
+    )
+    buttons.register(
+        save_pressed, KbDialog.filter(F.act.in_(("save", "draft"))), StateFilter(KbStates.confirm)
+    )
+    buttons.register(
+        clear_pressed,
+        KbDialog.filter(F.act.in_(("clear", "skip"))),
+        StateFilter(KbStates.edit_value),
+    )
+    buttons.register(
+        apply_pressed, KbDialog.filter(F.act == "apply"), StateFilter(KbStates.edit_confirm)
+    )
+    buttons.register(stale_button, KbDialog.filter())
 
 
 # --- the edit dialog ---------------------------------------------------------------------------------
 
 
-async def edit_field(
-    callback: CallbackQuery,
-    callback_data: KbField,
-    state: FSMContext,
-    session: AsyncSession,
-    language: str,
-) -> None:
+async def edit_field(callback: CallbackQuery, callback_data: KbField, ctx: Ctx) -> None:
     message = callback.message
-    entry = await kb_admin.get_entry(session, callback_data.pk)
+    entry = await kb_admin.get_entry(ctx.session, callback_data.pk)
     if entry is None or entry.deleted or not isinstance(message, Message):
-        await callback.answer(_("This entry no longer exists."), show_alert=True)
+        await entry_gone(callback)
         return
     await callback.answer()
     if entry.version != callback_data.v:
-        await changed_meanwhile(message, entry, language)
+        await changed_meanwhile(message, entry, ctx.language)
         return
     field = callback_data.field
     if field not in ADD_STEPS and field not in provenance.PROVENANCE_FIELDS:
         return
-    await set_dialog(state, KbStates.edit_value, pk=entry.pk, v=entry.version, field=field)
+    await set_dialog(ctx.state, KbStates.edit_value, pk=entry.pk, v=entry.version, field=field)
     current = item_draft(entry.item)[field]
     shown = "\n".join(current) if isinstance(current, list) else str(current)
     text = _("<b>{field}</b> now:").format(field=field_label(field))
@@ -392,23 +391,21 @@ async def edit_field(
     await message.answer(text, reply_markup=dialog_keyboard(*acts))
 
 
-async def edit_text(message: Message, state: FSMContext, session: AsyncSession) -> None:
-    data = await dialog(state)
+async def edit_text(message: Message, ctx: Ctx) -> None:
+    data = await dialog(ctx.state)
     if await not_text(message) or not message.text:
         return
     value, error = parse_field(str(data.get("field")), message.text)
     if error is not None:
         await message.answer(error)
         return
-    await take_edit_value(message, state, session, data, value)
+    await take_edit_value(message, ctx, data, value)
 
 
-async def take_edit_value(
-    message: Message, state: FSMContext, session: AsyncSession, data: dict[str, Any], value: Any
-) -> None:
-    entry = await kb_admin.get_entry(session, int(data["pk"]))
+async def take_edit_value(message: Message, ctx: Ctx, data: dict[str, Any], value: Any) -> None:
+    entry = await kb_admin.get_entry(ctx.session, int(data["pk"]))
     if entry is None or entry.deleted:
-        await end_dialog(state)
+        await end_dialog(ctx.state)
         await message.answer(_("This entry no longer exists."))
         return
     field = str(data["field"])
@@ -420,7 +417,7 @@ async def take_edit_value(
         await message.answer(problem)
         return
     data["value"] = value
-    await set_dialog(state, KbStates.edit_confirm, **data)
+    await set_dialog(ctx.state, KbStates.edit_confirm, **data)
     await send_preview(message, item, field_languages(field))
     await message.answer(
         _("Save the new {field}?").format(field=field_label(field)),
@@ -428,19 +425,10 @@ async def take_edit_value(
     )
 
 
-async def save_edit(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    kb: KnowledgeBase,
-    session_factory: async_sessionmaker[AsyncSession],
-    data: dict[str, Any],
-    callback: CallbackQuery,
-    language: str,
-) -> None:
+async def save_edit(message: Message, ctx: Ctx, data: dict[str, Any]) -> None:
     pk, expected, field = int(data["pk"]), int(data["v"]), str(data["field"])
-    await end_dialog(state)
-    entry = await kb_admin.get_entry(session, pk)
+    await end_dialog(ctx.state)
+    entry = await kb_admin.get_entry(ctx.session, pk)
     if entry is None or entry.deleted:
         await message.answer(_("This entry no longer exists."))
         return
@@ -448,13 +436,13 @@ async def save_edit(
     draft[field] = data.get("value")
     try:
         saved = await kb_admin.update_entry(
-            session, pk, expected, draft_item(draft, entry.slug), callback.from_user.id
+            ctx.session, pk, expected, draft_item(draft, entry.slug), ctx.user_id
         )
     except EntryChanged as error:
-        await changed_meanwhile(message, error.current, language)
+        await changed_meanwhile(message, error.current, ctx.language)
         return
     except EntryGone:
         await message.answer(_("This entry no longer exists."))
         return
-    await apply_change(session, kb, session_factory)
-    await show_entry(message, saved, language, _("✅ Saved: students get the new version now."))
+    apply_change(ctx)
+    await show_entry(message, saved, ctx.language, _("✅ Saved: students get the new version now."))

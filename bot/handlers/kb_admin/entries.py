@@ -8,23 +8,25 @@ alone for `DIALOG_TIMEOUT` seconds is discarded at the admin's next message or b
 from __future__ import annotations
 
 import html
+from collections.abc import Awaitable, Callable
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, StateFilter, or_f
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.handlers.common import stale_button
+from bot.handlers.context import Ctx
 from bot.handlers.kb_admin.dialog import (
     DialogExpired,
     KbStates,
     action_name,
     apply_change,
+    ask_field,
     author_name,
     changed_meanwhile,
     end_dialog,
+    entry_gone,
     expired,
     fit_lines,
     send_preview,
@@ -35,11 +37,11 @@ from bot.handlers.kb_admin.dialog import (
 )
 from bot.handlers.kb_admin.editing import (
     add_button,
-    add_dialog_button,
     add_pick_category,
     add_text,
     edit_field,
     edit_text,
+    register_dialog_buttons,
 )
 from bot.handlers.kb_admin.ui import (
     KbAct,
@@ -57,7 +59,6 @@ from bot.handlers.kb_admin.ui import (
     dialog_keyboard,
     entry_list_keyboard,
     field_label,
-    fields_keyboard,
     history_keyboard,
     kb_menu_keyboard,
     version_keyboard,
@@ -69,12 +70,11 @@ from bot.services.kb_admin import (
     EntryChanged,
     EntryGone,
 )
-from bot.services.knowledge import KnowledgeBase
 
 # --- menu, search, browse, view -------------------------------------------------------------------
 
 
-async def show_menu(message: Message, state: FSMContext) -> None:
+async def show_menu(message: Message) -> None:
     await message.answer(
         _(
             "<b>Knowledge base</b>\nSearch, browse and edit entries; changes reach students "
@@ -85,30 +85,24 @@ async def show_menu(message: Message, state: FSMContext) -> None:
     )
 
 
-async def kb_command(
-    message: Message,
-    command: CommandObject,
-    state: FSMContext,
-    session: AsyncSession,
-    language: str,
-) -> None:
-    await end_dialog(state)
+async def kb_command(message: Message, command: CommandObject, ctx: Ctx) -> None:
+    await end_dialog(ctx.state)
     if command.args and command.args.strip():
-        await show_search_results(message, session, command.args.strip(), language)
+        await show_search_results(message, ctx, command.args.strip())
         return
-    await show_menu(message, state)
+    await show_menu(message)
 
 
-async def menu_button(callback: CallbackQuery, state: FSMContext) -> None:
+async def menu_button(callback: CallbackQuery, ctx: Ctx) -> None:
     await callback.answer()
-    await end_dialog(state)
+    await end_dialog(ctx.state)
     if isinstance(callback.message, Message):
-        await show_menu(callback.message, state)
+        await show_menu(callback.message)
 
 
-async def ask_search(callback: CallbackQuery, state: FSMContext) -> None:
+async def ask_search(callback: CallbackQuery, ctx: Ctx) -> None:
     await callback.answer()
-    await set_dialog(state, KbStates.search)
+    await set_dialog(ctx.state, KbStates.search)
     if isinstance(callback.message, Message):
         await callback.message.answer(
             _("Write words from the question or answer, or the entry's id."),
@@ -116,17 +110,13 @@ async def ask_search(callback: CallbackQuery, state: FSMContext) -> None:
         )
 
 
-async def search_text(
-    message: Message, state: FSMContext, session: AsyncSession, language: str
-) -> None:
-    await end_dialog(state)
-    await show_search_results(message, session, (message.text or "").strip(), language)
+async def search_text(message: Message, ctx: Ctx) -> None:
+    await end_dialog(ctx.state)
+    await show_search_results(message, ctx, (message.text or "").strip())
 
 
-async def show_search_results(
-    message: Message, session: AsyncSession, query: str, language: str
-) -> None:
-    found = await kb_admin.search_entries(session, query[:300])
+async def show_search_results(message: Message, ctx: Ctx, query: str) -> None:
+    found = await kb_admin.search_entries(ctx.session, query[:300])
     if not found:
         await message.answer(
             _("Nothing found for «{query}». Try other words, or /kb for the menu.").format(
@@ -136,13 +126,13 @@ async def show_search_results(
         return
     await message.answer(
         _("Found for «{query}»:").format(query=html.escape(query[:100])),
-        reply_markup=entry_list_keyboard(found, language),
+        reply_markup=entry_list_keyboard(found, ctx.language),
     )
 
 
-async def show_categories(callback: CallbackQuery, session: AsyncSession) -> None:
+async def show_categories(callback: CallbackQuery, ctx: Ctx) -> None:
     await callback.answer()
-    found = await kb_admin.categories(session)
+    found = await kb_admin.categories(ctx.session)
     if isinstance(callback.message, Message):
         await callback.message.answer(
             _("Categories (entries in each):") if found else _("The knowledge base is empty."),
@@ -150,43 +140,34 @@ async def show_categories(callback: CallbackQuery, session: AsyncSession) -> Non
         )
 
 
-async def show_category(
-    callback: CallbackQuery, callback_data: KbCategory, session: AsyncSession, language: str
-) -> None:
-    found = await kb_admin.categories(session)
-    if callback_data.index >= len(found) or not isinstance(callback.message, Message):
+async def show_category(callback: CallbackQuery, callback_data: KbCategory, ctx: Ctx) -> None:
+    found = await kb_admin.category_at(ctx.session, callback_data.index)
+    if found is None or not isinstance(callback.message, Message):
         await stale_button(callback)
         return
     await callback.answer()
-    name = found[callback_data.index][0]
-    entries = await kb_admin.entries_in_category(session, name)
+    name, entries = found
     await callback.message.answer(
         _("Category <b>{name}</b>: {count} entries. 🚫 — not published.").format(
             name=html.escape(name), count=len(entries)
         ),
-        reply_markup=entry_list_keyboard(entries[:40], language),
+        reply_markup=entry_list_keyboard(entries[:40], ctx.language),
     )
 
 
-async def open_entry(
-    callback: CallbackQuery,
-    callback_data: KbOpen,
-    state: FSMContext,
-    session: AsyncSession,
-    language: str,
-) -> None:
-    entry = await kb_admin.get_entry(session, callback_data.pk)
+async def open_entry(callback: CallbackQuery, callback_data: KbOpen, ctx: Ctx) -> None:
+    entry = await kb_admin.get_entry(ctx.session, callback_data.pk)
     if entry is None or not isinstance(callback.message, Message):
-        await callback.answer(_("This entry no longer exists."), show_alert=True)
+        await entry_gone(callback)
         return
     await callback.answer()
-    await end_dialog(state)
-    await show_entry(callback.message, entry, language)
+    await end_dialog(ctx.state)
+    await show_entry(callback.message, entry, ctx.language)
 
 
-async def show_trash(callback: CallbackQuery, session: AsyncSession, language: str) -> None:
+async def show_trash(callback: CallbackQuery, ctx: Ctx) -> None:
     await callback.answer()
-    entries = await kb_admin.deleted_entries(session)
+    entries = await kb_admin.deleted_entries(ctx.session)
     if not isinstance(callback.message, Message):
         return
     if not entries:
@@ -196,106 +177,119 @@ async def show_trash(callback: CallbackQuery, session: AsyncSession, language: s
         _("Deleted entries; each can be restored for {days} days after deletion:").format(
             days=RESTORE_DAYS
         ),
-        reply_markup=entry_list_keyboard(entries[:40], language),
+        reply_markup=entry_list_keyboard(entries[:40], ctx.language),
     )
 
 
 # --- entry actions ---------------------------------------------------------------------------------
 
 
-async def entry_action(
+async def _pressed_on(
     callback: CallbackQuery,
     callback_data: KbAct,
-    state: FSMContext,
-    session: AsyncSession,
-    kb: KnowledgeBase,
-    session_factory: async_sessionmaker[AsyncSession],
-    language: str,
-) -> None:
-    message = callback.message
-    entry = await kb_admin.get_entry(session, callback_data.pk)
-    if entry is None or not isinstance(message, Message):
-        await callback.answer(_("This entry no longer exists."), show_alert=True)
-        return
-    act = callback_data.act
-    author = callback.from_user.id
-    if act == "history":
+    ctx: Ctx,
+    *,
+    seen: bool = True,
+    answer: bool = True,
+) -> tuple[Message, AdminEntry] | None:
+    """The entry a button acts on, with the message it is on; else says why not. With `seen`,
+    the entry must still be the version the admin saw (else the current one is shown)."""
+    entry = await kb_admin.get_entry(ctx.session, callback_data.pk)
+    if entry is None or not isinstance(callback.message, Message):
+        await entry_gone(callback)
+        return None
+    if seen and entry.version != callback_data.v:
         await callback.answer()
-        await show_history(message, session, entry, language)
-        return
-    if act == "undelete":
+        await changed_meanwhile(callback.message, entry, ctx.language)
+        return None
+    if answer:
         await callback.answer()
-        restored = await kb_admin.undelete_entry(session, entry.pk, author)
-        await apply_change(session, kb, session_factory)
-        await show_entry(message, restored, language, _("♻️ Restored."))
-        return
-    if entry.version != callback_data.v:
-        await callback.answer()
-        await changed_meanwhile(message, entry, language)
-        return
-    if act == "preview":
-        await callback.answer()
-        await send_preview(message, entry.item, ("kk", "ru"))
-        return
-    if act == "edit":
-        await callback.answer()
-        await end_dialog(state)
-        await message.answer(
-            _("Which field of «{question}» do you want to change?").format(
-                question=html.escape(entry.item.question[language])
-            ),
-            reply_markup=fields_keyboard(entry),
-        )
-        return
-    if act == "delete":
-        await callback.answer()
+    return callback.message, entry
+
+
+async def history_pressed(callback: CallbackQuery, callback_data: KbAct, ctx: Ctx) -> None:
+    if found := await _pressed_on(callback, callback_data, ctx, seen=False):
+        await show_history(found[0], ctx, found[1])
+
+
+async def undelete_pressed(callback: CallbackQuery, callback_data: KbAct, ctx: Ctx) -> None:
+    if found := await _pressed_on(callback, callback_data, ctx, seen=False):
+        restored = await kb_admin.undelete_entry(ctx.session, found[1].pk, ctx.user_id)
+        apply_change(ctx)
+        await show_entry(found[0], restored, ctx.language, _("♻️ Restored."))
+
+
+async def preview_pressed(callback: CallbackQuery, callback_data: KbAct, ctx: Ctx) -> None:
+    if found := await _pressed_on(callback, callback_data, ctx):
+        await send_preview(found[0], found[1].item, ("kk", "ru"))
+
+
+async def edit_pressed(callback: CallbackQuery, callback_data: KbAct, ctx: Ctx) -> None:
+    if found := await _pressed_on(callback, callback_data, ctx):
+        await end_dialog(ctx.state)
+        await ask_field(found[0], found[1], ctx.language)
+
+
+async def delete_pressed(callback: CallbackQuery, callback_data: KbAct, ctx: Ctx) -> None:
+    if found := await _pressed_on(callback, callback_data, ctx):
+        message, entry = found
         await message.answer(
             _(
                 "Delete «{question}»? Students will no longer get it. You can restore it "
                 "for {days} days from /kb → Deleted entries."
-            ).format(question=html.escape(entry.item.question[language]), days=RESTORE_DAYS),
+            ).format(question=html.escape(entry.item.question[ctx.language]), days=RESTORE_DAYS),
             reply_markup=confirm_delete_keyboard(entry),
         )
-        return
+
+
+async def _change(
+    callback: CallbackQuery, ctx: Ctx, change: Awaitable[AdminEntry], notice: str
+) -> None:
+    """Save a change to the entry shown with the button, or say why it was not saved."""
+    assert isinstance(callback.message, Message)
     try:
-        if act == "confirm_delete":
-            changed = await kb_admin.delete_entry(session, entry.pk, entry.version, author)
-            notice = _("🗑 Deleted. Students no longer get this answer.")
-        elif act in ("publish", "unpublish"):
-            changed = await kb_admin.set_published(
-                session, entry.pk, entry.version, act == "publish", author
-            )
-            notice = (
-                _("✅ Published: students get this answer now.")
-                if act == "publish"
-                else _("🚫 Unpublished: students no longer get this answer.")
-            )
-        else:
-            await stale_button(callback)
-            return
+        changed = await change
     except EntryChanged as error:
         await callback.answer()
-        await changed_meanwhile(message, error.current, language)
+        await changed_meanwhile(callback.message, error.current, ctx.language)
         return
     except EntryGone:
-        await callback.answer(_("This entry no longer exists."), show_alert=True)
+        await entry_gone(callback)
         return
-    await apply_change(session, kb, session_factory)
+    apply_change(ctx)
     await callback.answer()
-    await show_entry(message, changed, language, notice)
+    await show_entry(callback.message, changed, ctx.language, notice)
 
 
-async def show_history(
-    message: Message, session: AsyncSession, entry: AdminEntry, language: str
-) -> None:
-    versions = await kb_history.versions(session, entry.pk)
+async def confirm_delete_pressed(callback: CallbackQuery, callback_data: KbAct, ctx: Ctx) -> None:
+    if found := await _pressed_on(callback, callback_data, ctx, answer=False):
+        entry = found[1]
+        change = kb_admin.delete_entry(ctx.session, entry.pk, entry.version, ctx.user_id)
+        await _change(callback, ctx, change, _("🗑 Deleted. Students no longer get this answer."))
+
+
+async def publish_pressed(callback: CallbackQuery, callback_data: KbAct, ctx: Ctx) -> None:
+    if found := await _pressed_on(callback, callback_data, ctx, answer=False):
+        entry = found[1]
+        publish = callback_data.act == "publish"
+        change = kb_admin.set_published(ctx.session, entry.pk, entry.version, publish, ctx.user_id)
+        notice = (
+            _("✅ Published: students get this answer now.")
+            if publish
+            else _("🚫 Unpublished: students no longer get this answer.")
+        )
+        await _change(callback, ctx, change, notice)
+
+
+async def show_history(message: Message, ctx: Ctx, entry: AdminEntry) -> None:
+    versions = await kb_history.versions(ctx.session, entry.pk)
     lines = [_("<b>History of {id}</b> (newest first):").format(id=html.escape(entry.slug))]
     for version in versions[:20]:
         changed = ", ".join(field_label(f) for f in version.changed)
         lines.append(
             _("v{version} · {date} · {author} · {action}").format(
                 version=version.version,
-                date=when(version.created_at, language),
+                date=when(version.created_at, ctx.language),
                 author=author_name(version.author_id),
                 action=action_name(version.action),
             )
@@ -307,46 +301,48 @@ async def show_history(
     )
 
 
-async def version_action(
-    callback: CallbackQuery,
-    callback_data: KbVersion,
-    session: AsyncSession,
-    kb: KnowledgeBase,
-    session_factory: async_sessionmaker[AsyncSession],
-    language: str,
-) -> None:
-    message = callback.message
-    version = await kb_history.get_version(session, callback_data.pk, callback_data.ver)
-    if version is None or not isinstance(message, Message):
-        await callback.answer(_("This entry no longer exists."), show_alert=True)
-        return
+async def _version_pressed(
+    callback: CallbackQuery, callback_data: KbVersion, ctx: Ctx
+) -> tuple[Message, kb_history.FaqEntryVersion] | None:
+    version = await kb_history.get_version(ctx.session, callback_data.pk, callback_data.ver)
+    if version is None or not isinstance(callback.message, Message):
+        await entry_gone(callback)
+        return None
     await callback.answer()
-    if callback_data.act == "show":
-        await message.answer(
-            version_card(version, language),
+    return callback.message, version
+
+
+async def show_version(callback: CallbackQuery, callback_data: KbVersion, ctx: Ctx) -> None:
+    if found := await _version_pressed(callback, callback_data, ctx):
+        await found[0].answer(
+            version_card(found[1], ctx.language),
             reply_markup=version_keyboard(callback_data.pk, callback_data.ver),
             disable_web_page_preview=True,
         )
-        return
-    restored = await kb_admin.restore_version(
-        session, callback_data.pk, callback_data.ver, callback.from_user.id
-    )
-    await apply_change(session, kb, session_factory)
-    await show_entry(
-        message,
-        restored,
-        language,
-        _("♻️ Version {version} restored as version {new}.").format(
-            version=callback_data.ver, new=restored.version
-        ),
-    )
+
+
+async def restore_version(callback: CallbackQuery, callback_data: KbVersion, ctx: Ctx) -> None:
+    if found := await _version_pressed(callback, callback_data, ctx):
+        restored = await kb_admin.restore_version(
+            ctx.session, callback_data.pk, callback_data.ver, ctx.user_id
+        )
+        apply_change(ctx)
+        await show_entry(
+            found[0],
+            restored,
+            ctx.language,
+            _("♻️ Version {version} restored as version {new}.").format(
+                version=callback_data.ver, new=restored.version
+            ),
+        )
 
 
 # --- statistics ---------------------------------------------------------------------------------------
 
 
-async def show_stats(message: Message, session: AsyncSession, language: str) -> None:
-    stats = await kb_admin.kb_stats(session)
+async def show_stats(message: Message, ctx: Ctx) -> None:
+    language = ctx.language
+    stats = await kb_admin.kb_stats(ctx.session)
     lines = [
         _("<b>Knowledge base statistics</b>"),
         _("Answers shown: {shown} · 👍 {helpful} · 👎 {not_helpful}").format(
@@ -375,14 +371,14 @@ async def show_stats(message: Message, session: AsyncSession, language: str) -> 
     await message.answer(fit_lines(lines))
 
 
-async def stats_command(message: Message, session: AsyncSession, language: str) -> None:
-    await show_stats(message, session, language)
+async def stats_command(message: Message, ctx: Ctx) -> None:
+    await show_stats(message, ctx)
 
 
-async def stats_button(callback: CallbackQuery, session: AsyncSession, language: str) -> None:
+async def stats_button(callback: CallbackQuery, ctx: Ctx) -> None:
     await callback.answer()
     if isinstance(callback.message, Message):
-        await show_stats(callback.message, session, language)
+        await show_stats(callback.message, ctx)
 
 
 # --- router --------------------------------------------------------------------------------------------
@@ -392,8 +388,8 @@ async def confirm_hint(message: Message) -> None:
     await message.answer(_("Please use the buttons above to save or cancel, or send /cancel."))
 
 
-async def cancel_command(message: Message, state: FSMContext) -> None:
-    await end_dialog(state)
+async def cancel_command(message: Message, ctx: Ctx) -> None:
+    await end_dialog(ctx.state)
     await message.answer(_("Cancelled. Nothing was saved."))
 
 
@@ -423,9 +419,22 @@ def create_router() -> Router:
     router.callback_query.register(stats_button, KbNav.filter(F.to == "stats"))
     router.callback_query.register(show_category, KbCategory.filter())
     router.callback_query.register(open_entry, KbOpen.filter())
-    router.callback_query.register(entry_action, KbAct.filter())
-    router.callback_query.register(version_action, KbVersion.filter())
+    entry_actions: dict[Callable[..., Awaitable[None]], tuple[str, ...]] = {
+        history_pressed: ("history",),
+        undelete_pressed: ("undelete",),
+        preview_pressed: ("preview",),
+        edit_pressed: ("edit",),
+        delete_pressed: ("delete",),
+        confirm_delete_pressed: ("confirm_delete",),
+        publish_pressed: ("publish", "unpublish"),
+    }
+    for handler, names in entry_actions.items():
+        router.callback_query.register(handler, KbAct.filter(F.act.in_(names)))
+    router.callback_query.register(stale_button, KbAct.filter())
+    router.callback_query.register(show_version, KbVersion.filter(F.act == "show"))
+    router.callback_query.register(restore_version, KbVersion.filter(F.act == "restore"))
+    router.callback_query.register(stale_button, KbVersion.filter())
     router.callback_query.register(edit_field, KbField.filter())
     router.callback_query.register(add_pick_category, KbPickCategory.filter())
-    router.callback_query.register(add_dialog_button, KbDialog.filter())
+    register_dialog_buttons(router)
     return router

@@ -6,22 +6,23 @@ from __future__ import annotations
 import html
 from datetime import date
 from io import BytesIO
+from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import Command, Filter, StateFilter
-from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.handlers.common import stale_button
+from bot.handlers.context import Ctx
 from bot.handlers.kb_admin.dialog import KbStates, apply_change, dialog, end_dialog, set_dialog
 from bot.handlers.kb_admin.ui import KbImport, KbNav, import_keyboard
 from bot.services import kb_admin
-from bot.services.knowledge import KnowledgeBase, export_items, import_items
+from bot.services.knowledge import export_items, import_items
 from knowledge_base.loader import YAML_SUFFIXES, dump_items
 from knowledge_base.schema import KbProblem, item_from_dict
 
+IMPORT_MODES = ("merge", "replace")
 # Problems listed in one reply; the rest are counted.
 MAX_LISTED_PROBLEMS = 40
 
@@ -34,8 +35,8 @@ class YamlDocument(Filter):
         return name.lower().endswith(YAML_SUFFIXES)
 
 
-async def send_export(message: Message, session: AsyncSession) -> None:
-    items = await export_items(session)
+async def send_export(message: Message, ctx: Ctx) -> None:
+    items = await export_items(ctx.session)
     document = BufferedInputFile(
         dump_items(items).encode("utf-8"), filename=f"kelisim-kb-{date.today().isoformat()}.yml"
     )
@@ -47,18 +48,18 @@ async def send_export(message: Message, session: AsyncSession) -> None:
     )
 
 
-async def export_command(message: Message, session: AsyncSession) -> None:
-    await send_export(message, session)
+async def export_command(message: Message, ctx: Ctx) -> None:
+    await send_export(message, ctx)
 
 
-async def export_button(callback: CallbackQuery, session: AsyncSession) -> None:
+async def export_button(callback: CallbackQuery, ctx: Ctx) -> None:
     await callback.answer()
     if isinstance(callback.message, Message):
-        await send_export(callback.message, session)
+        await send_export(callback.message, ctx)
 
 
-async def import_command(message: Message, state: FSMContext) -> None:
-    await set_dialog(state, KbStates.import_wait)
+async def import_command(message: Message, ctx: Ctx) -> None:
+    await set_dialog(ctx.state, KbStates.import_wait)
     await message.answer(
         _(
             "Send the knowledge base as a .yml file (the format /kb_export gives, up to 2 MB). "
@@ -67,38 +68,24 @@ async def import_command(message: Message, state: FSMContext) -> None:
     )
 
 
-async def upload(message: Message, bot: Bot, state: FSMContext, session: AsyncSession) -> None:
+async def upload(message: Message, ctx: Ctx) -> None:
     document = message.document
     if document is None:
         return
     name = document.file_name or "upload"
-    if not name.lower().endswith(YAML_SUFFIXES):
-        await message.answer(
-            _(
-                "«{name}» is not a YAML file. Send the knowledge base as a .yml file, in the "
-                "format /kb_export gives."
-            ).format(name=html.escape(name))
-        )
-        return
-    if (document.file_size or 0) > kb_admin.MAX_UPLOAD_BYTES:
-        await message.answer(
-            _("The file is larger than 2 MB, so it was not imported. Nothing changed.")
-        )
+    if refusal := upload_refusal(name, document.file_size or 0):
+        await message.answer(refusal)
         return
     buffer = BytesIO()
-    await bot.download(document, destination=buffer)
+    await ctx.bot.download(document, destination=buffer)
     check = kb_admin.check_upload(buffer.getvalue(), name)
     if check.problems:
-        await end_dialog(state)
+        await end_dialog(ctx.state)
         await message.answer(problems_text(check.problems))
         return
-    merge, replace = await kb_admin.preview_import(session, check.items)
-    await set_dialog(
-        state,
-        KbStates.import_confirm,
-        source=name,
-        items=[item.to_dict() | {"published": item.published} for item in check.items],
-    )
+    merge, replace = await kb_admin.preview_import(ctx.session, check.items)
+    items = [item.to_dict() | {"published": item.published} for item in check.items]
+    await set_dialog(ctx.state, KbStates.import_confirm, source=name, items=items)
     await message.answer(
         _(
             "«{name}» is valid: {count} entries.\n"
@@ -117,6 +104,18 @@ async def upload(message: Message, bot: Bot, state: FSMContext, session: AsyncSe
     )
 
 
+def upload_refusal(name: str, size: int) -> str | None:
+    """Why an uploaded file is not even read, if it is not."""
+    if not name.lower().endswith(YAML_SUFFIXES):
+        return _(
+            "«{name}» is not a YAML file. Send the knowledge base as a .yml file, in the "
+            "format /kb_export gives."
+        ).format(name=html.escape(name))
+    if size > kb_admin.MAX_UPLOAD_BYTES:
+        return _("The file is larger than 2 MB, so it was not imported. Nothing changed.")
+    return None
+
+
 def problems_text(problems: list[KbProblem]) -> str:
     lines = [
         _("❌ The file was not imported; nothing changed. Problems found ({count}):").format(
@@ -133,25 +132,32 @@ def problems_text(problems: list[KbProblem]) -> str:
     return text if len(text) <= 4000 else text[:3990].rsplit("\n", 1)[0] + "\n…"
 
 
-async def confirm_import(
-    callback: CallbackQuery,
-    callback_data: KbImport,
-    state: FSMContext,
-    session: AsyncSession,
-    kb: KnowledgeBase,
-    session_factory: async_sessionmaker[AsyncSession],
-) -> None:
+async def _import_pressed(
+    callback: CallbackQuery, ctx: Ctx
+) -> tuple[Message, dict[str, Any]] | None:
+    """The import the admin confirms or cancels, once (the dialog ends here)."""
+    data = await dialog(ctx.state)
     message = callback.message
-    data = await dialog(state)
-    if await state.get_state() != KbStates.import_confirm.state or not isinstance(message, Message):
+    if await ctx.state.get_state() != KbStates.import_confirm.state or not isinstance(
+        message, Message
+    ):
         await stale_button(callback)
-        return
+        return None
     await callback.answer()
-    await end_dialog(state)
+    await end_dialog(ctx.state)
     await message.edit_reply_markup(reply_markup=None)
-    if callback_data.act == "cancel":
-        await message.answer(_("Cancelled. Nothing was imported."))
+    return message, data
+
+
+async def cancel_import(callback: CallbackQuery, ctx: Ctx) -> None:
+    if found := await _import_pressed(callback, ctx):
+        await found[0].answer(_("Cancelled. Nothing was imported."))
+
+
+async def confirm_import(callback: CallbackQuery, callback_data: KbImport, ctx: Ctx) -> None:
+    if not (found := await _import_pressed(callback, ctx)):
         return
+    message, data = found
     items = []
     for index, raw in enumerate(data.get("items") or []):
         item, problems = item_from_dict(raw, str(data.get("source")), index)
@@ -159,10 +165,9 @@ async def confirm_import(
             await message.answer(problems_text(problems))
             return
         items.append(item)
-    summary = await import_items(
-        session, items, replace=callback_data.act == "replace", author_id=callback.from_user.id
-    )
-    await apply_change(session, kb, session_factory)
+    replace = callback_data.act == "replace"
+    summary = await import_items(ctx.session, items, replace=replace, author_id=ctx.user_id)
+    apply_change(ctx)
     await message.answer(
         _(
             "✅ Imported: {added} new, {changed} changed, {unchanged} unchanged, {removed} "
@@ -186,5 +191,7 @@ def create_router() -> Router:
     router.message.register(upload, F.document, StateFilter(KbStates.import_wait))
     router.message.register(upload, F.document, YamlDocument())
     router.callback_query.register(export_button, KbNav.filter(F.to == "export"))
-    router.callback_query.register(confirm_import, KbImport.filter())
+    router.callback_query.register(cancel_import, KbImport.filter(F.act == "cancel"))
+    router.callback_query.register(confirm_import, KbImport.filter(F.act.in_(IMPORT_MODES)))
+    router.callback_query.register(stale_button, KbImport.filter())
     return router

@@ -3,17 +3,16 @@ told the evaluation figures when it is done, and the bot switches models only if
 
 from __future__ import annotations
 
-from aiogram import Bot, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from babel.numbers import format_percent
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
+from bot.handlers.context import Ctx
 from bot.services.knowledge import export_items
-from bot.services.nlu_training import ModelTrainer, TrainingReport
+from bot.services.nlu_training import TrainingReport
 
 
 def percent(value: float | None, language: str) -> str:
@@ -56,27 +55,19 @@ def report_text(report: TrainingReport, i18n: I18n, language: str) -> str:
     return headline + "\n" + figures
 
 
-async def retrain(
-    message: Message,
-    bot: Bot,
-    session: AsyncSession,
-    settings: Settings,
-    trainer: ModelTrainer,
-    i18n: I18n,
-    language: str,
-) -> None:
-    if trainer.running:
+async def retrain(message: Message, ctx: Ctx) -> None:
+    if ctx.trainer.running:
         await message.answer(
             _("A retraining is already running; I will write to you when it is done.")
         )
         return
-    items = await export_items(session)
-    chat_id = message.chat.id
+    items = await export_items(ctx.session)
+    chat_id, language, i18n, bot = message.chat.id, ctx.language, ctx.i18n, ctx.bot
 
     async def tell(report: TrainingReport) -> None:
         await bot.send_message(chat_id, report_text(report, i18n, language))
 
-    trainer.start(items, settings.rasa_url, settings.rasa_token, tell)
+    ctx.trainer.start(items, ctx.settings.rasa_url, ctx.settings.rasa_token, tell)
     await message.answer(
         _(
             "🧠 Retraining started from the knowledge base's questions and paraphrases. It takes "

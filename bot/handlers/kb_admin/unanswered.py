@@ -8,12 +8,12 @@ import html
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.unit_of_work import after_commit
+from bot.handlers.common import stale_button
+from bot.handlers.context import Ctx
 from bot.handlers.kb_admin.dialog import KbStates, apply_change, dialog, end_dialog, set_dialog
 from bot.handlers.kb_admin.editing import not_text, start_add
 from bot.handlers.kb_admin.ui import (
@@ -23,10 +23,9 @@ from bot.handlers.kb_admin.ui import (
     attach_keyboard,
     question_group_keyboard,
 )
-from bot.services import kb_admin, unanswered
-from bot.services.kb_admin import EntryGone
-from bot.services.knowledge import KnowledgeBase
-from bot.services.questions import QuestionRecorder
+from bot.services import kb_admin, kb_curation, unanswered
+from bot.services.kb_admin import AdminEntry
+from bot.services.kb_curation import QUESTION_CUT
 from bot.services.unanswered import QuestionGroup
 
 # Groups shown at a time; dealing with them brings up the next ones.
@@ -57,12 +56,10 @@ def group_text(group: QuestionGroup) -> str:
     return text
 
 
-async def show_unanswered(
-    message: Message, session: AsyncSession, recorder: QuestionRecorder
-) -> None:
+async def show_unanswered(message: Message, ctx: Ctx) -> None:
     # Questions this process still holds in its buffer are shown too.
-    await recorder.flush()
-    groups = await unanswered.unanswered_groups(session)
+    await ctx.recorder.flush()
+    groups = await unanswered.unanswered_groups(ctx.session)
     if not groups:
         await message.answer(_("No unanswered questions. 🎉"))
         return
@@ -76,130 +73,115 @@ async def show_unanswered(
         await message.answer(group_text(group), reply_markup=question_group_keyboard(group))
 
 
-async def unanswered_command(
-    message: Message, state: FSMContext, session: AsyncSession, recorder: QuestionRecorder
-) -> None:
-    await end_dialog(state)
-    await show_unanswered(message, session, recorder)
+async def unanswered_command(message: Message, ctx: Ctx) -> None:
+    await end_dialog(ctx.state)
+    await show_unanswered(message, ctx)
 
 
-async def unanswered_button(
-    callback: CallbackQuery, session: AsyncSession, recorder: QuestionRecorder
-) -> None:
+async def unanswered_button(callback: CallbackQuery, ctx: Ctx) -> None:
     await callback.answer()
     if isinstance(callback.message, Message):
-        await show_unanswered(callback.message, session, recorder)
+        await show_unanswered(callback.message, ctx)
 
 
-async def group_action(
-    callback: CallbackQuery,
-    callback_data: KbQuestion,
-    state: FSMContext,
-    session: AsyncSession,
-    language: str,
-) -> None:
-    message = callback.message
-    group = await unanswered.find_group(session, callback_data.row)
-    if group is None or not isinstance(message, Message):
-        await callback.answer(_("This question has already been dealt with."), show_alert=True)
-        return
+async def _group_pressed(
+    callback: CallbackQuery, callback_data: KbQuestion, ctx: Ctx
+) -> tuple[Message, QuestionGroup] | None:
+    group = await unanswered.find_group(ctx.session, callback_data.row)
+    if group is None or not isinstance(callback.message, Message):
+        await dealt_with(callback)
+        return None
     await callback.answer()
-    if callback_data.act == "dismiss":
-        await unanswered.resolve_group(session, group, unanswered.DISMISSED)
+    return callback.message, group
+
+
+async def dealt_with(callback: CallbackQuery) -> None:
+    await callback.answer(_("This question has already been dealt with."), show_alert=True)
+
+
+async def dismiss_pressed(callback: CallbackQuery, callback_data: KbQuestion, ctx: Ctx) -> None:
+    if found := await _group_pressed(callback, callback_data, ctx):
+        message, group = found
+        await unanswered.resolve_group(ctx.session, group, unanswered.DISMISSED)
         await message.edit_text(
             _("✖️ Dismissed: «{question}» ({count}).").format(
-                question=html.escape(group.text[:300]), count=group.count
+                question=html.escape(group.text[:QUESTION_CUT]), count=group.count
             )
         )
-        return
-    lang = group_language(group)
-    if callback_data.act == "new":
-        await start_add(
-            message,
-            state,
-            session,
-            prefill={"field": f"question_{lang}", "text": group.text[:300], "row": group.row_id},
+
+
+async def new_entry_pressed(callback: CallbackQuery, callback_data: KbQuestion, ctx: Ctx) -> None:
+    if found := await _group_pressed(callback, callback_data, ctx):
+        message, group = found
+        field = f"question_{group_language(group)}"
+        prefill = {"field": field, "text": group.text[:QUESTION_CUT], "row": group.row_id}
+        await start_add(message, ctx, prefill=prefill)
+
+
+async def attach_pressed(callback: CallbackQuery, callback_data: KbQuestion, ctx: Ctx) -> None:
+    """Offer the entries the question is closest to, or a search."""
+    if found := await _group_pressed(callback, callback_data, ctx):
+        message, group = found
+        await set_dialog(ctx.state, KbStates.attach_search, row=group.row_id)
+        candidates = await kb_admin.search_entries(ctx.session, group.text, limit=6)
+        await message.answer(
+            _(
+                "Add «{question}» as another way of asking which entry? Choose, or write words "
+                "to find another entry."
+            ).format(question=html.escape(group.text[:QUESTION_CUT])),
+            reply_markup=attach_keyboard(group.row_id, candidates, ctx.language),
         )
-        return
-    # attach: offer the entries the question is closest to, or a search
-    await set_dialog(state, KbStates.attach_search, row=group.row_id)
-    candidates = await kb_admin.search_entries(session, group.text, limit=6)
-    await message.answer(
-        _(
-            "Add «{question}» as another way of asking which entry? Choose, or write words "
-            "to find another entry."
-        ).format(question=html.escape(group.text[:300])),
-        reply_markup=attach_keyboard(group.row_id, candidates, language),
-    )
 
 
-async def attach_search(
-    message: Message, state: FSMContext, session: AsyncSession, language: str
-) -> None:
+async def attach_search(message: Message, ctx: Ctx) -> None:
     if await not_text(message) or not message.text:
         return
-    data = await dialog(state)
+    data = await dialog(ctx.state)
     row = int(data.get("row") or 0)
-    found = await kb_admin.search_entries(session, message.text[:300], limit=8)
-    await set_dialog(state, KbStates.attach_search, row=row)
+    found = await kb_admin.search_entries(ctx.session, message.text[:300], limit=8)
+    await set_dialog(ctx.state, KbStates.attach_search, row=row)
     if not found:
         await message.answer(_("Nothing found. Try other words."))
         return
-    await message.answer(_("Choose the entry:"), reply_markup=attach_keyboard(row, found, language))
+    await message.answer(
+        _("Choose the entry:"), reply_markup=attach_keyboard(row, found, ctx.language)
+    )
 
 
-async def attach(
-    callback: CallbackQuery,
-    callback_data: KbAttach,
-    state: FSMContext,
-    session: AsyncSession,
-    kb: KnowledgeBase,
-    session_factory: async_sessionmaker[AsyncSession],
-    language: str,
-) -> None:
+async def attach(callback: CallbackQuery, callback_data: KbAttach, ctx: Ctx) -> None:
     message = callback.message
-    group = await unanswered.find_group(session, callback_data.row)
-    # Taking the group off the list first decides between two admins attaching it at once:
-    # the second one's update finds nothing left to take.
-    if (
-        group is None
-        or not isinstance(message, Message)
-        or not await unanswered.resolve_group(session, group, unanswered.ATTACHED)
-    ):
-        await callback.answer(_("This question has already been dealt with."), show_alert=True)
-        return
-    try:
-        entry = await kb_admin.add_paraphrase(
-            session,
-            callback_data.pk,
-            group_language(group),
-            group.text[:300],
-            callback.from_user.id,
+    attached = None
+    if isinstance(message, Message):
+        attached = await kb_curation.attach_question(
+            ctx.session, callback_data.row, callback_data.pk, ctx.user_id
         )
-    except EntryGone:
-        await session.rollback()  # the question stays on the list
+    if attached is None or not isinstance(message, Message):
+        await dealt_with(callback)
+        return
+    entry = attached.entry
+    if entry is None:
         await callback.answer(
             _("This entry no longer exists. Choose another one or create a new entry."),
             show_alert=True,
         )
         return
     await callback.answer()
-    await apply_change(session, kb, session_factory)
-    await end_dialog(state)
+    apply_change(ctx)
+    await end_dialog(ctx.state)
     await message.edit_text(
         _("🔗 «{question}» is now a way of asking «{entry}»; search finds it from now on.").format(
-            question=html.escape(group.text[:300]),
-            entry=html.escape(entry.item.question[language]),
+            question=html.escape(attached.group.text[:QUESTION_CUT]),
+            entry=html.escape(entry.item.question[ctx.language]),
         )
     )
+    after_commit(ctx.session, lambda: report_answered_now(message, ctx, entry))
 
-    async def report_answered_now() -> None:
-        # After the commit and the index reload that apply_change scheduled before this.
-        async with session_factory() as other, other.begin():
-            also = await unanswered.answered_now(other, kb, entry.slug)
-        await message.answer(answered_now_text(also))
 
-    after_commit(session, report_answered_now)
+async def report_answered_now(message: Message, ctx: Ctx, entry: AdminEntry) -> None:
+    """After the commit and the index reload that `apply_change` scheduled before this."""
+    async with ctx.session_factory() as other, other.begin():
+        also = await unanswered.answered_now(other, ctx.kb, entry.slug)
+    await message.answer(answered_now_text(also))
 
 
 def answered_now_text(groups: list[QuestionGroup]) -> str:
@@ -221,6 +203,9 @@ def create_router() -> Router:
     router.message.register(unanswered_command, Command("unanswered"))
     router.message.register(attach_search, StateFilter(KbStates.attach_search))
     router.callback_query.register(unanswered_button, KbNav.filter(F.to == "unanswered"))
-    router.callback_query.register(group_action, KbQuestion.filter())
+    router.callback_query.register(dismiss_pressed, KbQuestion.filter(F.act == "dismiss"))
+    router.callback_query.register(new_entry_pressed, KbQuestion.filter(F.act == "new"))
+    router.callback_query.register(attach_pressed, KbQuestion.filter(F.act == "attach"))
+    router.callback_query.register(stale_button, KbQuestion.filter())
     router.callback_query.register(attach, KbAttach.filter())
     return router

@@ -12,10 +12,9 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.unit_of_work import after_commit
-from bot.handlers.kb_admin.ui import fields_keyboard
+from bot.handlers.context import Ctx
+from bot.handlers.kb_admin.dialog import apply_change, ask_field, entry_gone
 from bot.handlers.kb_review.ui import (
     KbReview,
     card_keyboard,
@@ -25,13 +24,16 @@ from bot.handlers.kb_review.ui import (
 )
 from bot.services import kb_admin, kb_review
 from bot.services.kb_admin import EntryChanged, EntryGone
-from bot.services.knowledge import KnowledgeBase
 from knowledge_base.review import due_date
 
 
 async def send_card(
     message: Message, entries: list[kb_review.ReviewEntry], position: int, language: str
 ) -> None:
+    """The card at `position`, or that the list is done."""
+    if position >= len(entries):
+        await message.answer(_("That was the last entry to review."))
+        return
     entry = entries[position]
     await message.answer(
         card_text(entry, position, len(entries), language),
@@ -40,41 +42,29 @@ async def send_card(
     )
 
 
-async def review_command(message: Message, session: AsyncSession, language: str) -> None:
-    entries = await kb_review.review_list(session, kb_review.today())
-    await message.answer(summary_text(entries, language))
+async def review_command(message: Message, ctx: Ctx) -> None:
+    entries = await kb_review.review_list(ctx.session, kb_review.today())
+    await message.answer(summary_text(entries, ctx.language))
     if entries:
-        await send_card(message, entries, 0, language)
+        await send_card(message, entries, 0, ctx.language)
 
 
-async def next_card(
-    callback: CallbackQuery, callback_data: KbReview, session: AsyncSession, language: str
-) -> None:
+async def next_card(callback: CallbackQuery, callback_data: KbReview, ctx: Ctx) -> None:
     await callback.answer()
-    entries = await kb_review.review_list(session, kb_review.today())
-    position = callback_data.pos + 1
+    entries = await kb_review.review_list(ctx.session, kb_review.today())
     if isinstance(callback.message, Message):
-        if position < len(entries):
-            await send_card(callback.message, entries, position, language)
-        else:
-            await callback.message.answer(_("That was the last entry to review."))
+        await send_card(callback.message, entries, callback_data.pos + 1, ctx.language)
 
 
-async def still_true(
-    callback: CallbackQuery,
-    callback_data: KbReview,
-    session: AsyncSession,
-    kb: KnowledgeBase,
-    session_factory: async_sessionmaker[AsyncSession],
-    language: str,
-) -> None:
+async def still_true(callback: CallbackQuery, callback_data: KbReview, ctx: Ctx) -> None:
     message = callback.message
     if not isinstance(message, Message):
         await callback.answer()
         return
+    today = kb_review.today()
     try:
         entry = await kb_review.mark_reviewed(
-            session, callback_data.pk, callback_data.v, callback.from_user.id, kb_review.today()
+            ctx.session, callback_data.pk, callback_data.v, ctx.user_id, today
         )
     except EntryChanged:
         await callback.answer(
@@ -83,42 +73,28 @@ async def still_true(
         )
         return
     except EntryGone:
-        await callback.answer(_("This entry no longer exists."), show_alert=True)
+        await entry_gone(callback)
         return
     # Once committed, reload the index: students' "as of" line shows the new date at once.
-    after_commit(session, lambda: kb.reload(session_factory))
+    apply_change(ctx)
     await callback.answer(_("✅ Marked as still true."))
     due = due_date(entry.item)
     await message.answer(
         _("✅ «{id}» checked today; next review by {date}.").format(
-            id=html.escape(entry.slug), date=day_text(due, language) if due else "—"
+            id=html.escape(entry.slug), date=day_text(due, ctx.language) if due else "—"
         )
     )
-    entries = await kb_review.review_list(session, kb_review.today())
-    position = callback_data.pos
-    # The entry was most likely overdue and moved down the list: what was next is now here.
-    if position < len(entries) and entries[position].pk == entry.pk:
-        position += 1
-    if position < len(entries):
-        await send_card(message, entries, position, language)
-    else:
-        await message.answer(_("That was the last entry to review."))
+    entries, position = await kb_review.card_after(ctx.session, entry.pk, callback_data.pos, today)
+    await send_card(message, entries, position, ctx.language)
 
 
-async def edit_entry(
-    callback: CallbackQuery, callback_data: KbReview, session: AsyncSession, language: str
-) -> None:
-    entry = await kb_admin.get_entry(session, callback_data.pk)
+async def edit_entry(callback: CallbackQuery, callback_data: KbReview, ctx: Ctx) -> None:
+    entry = await kb_admin.get_entry(ctx.session, callback_data.pk)
     if entry is None or entry.deleted or not isinstance(callback.message, Message):
-        await callback.answer(_("This entry no longer exists."), show_alert=True)
+        await entry_gone(callback)
         return
     await callback.answer()
-    await callback.message.answer(
-        _("Which field of «{question}» do you want to change?").format(
-            question=html.escape(entry.item.question[language])
-        ),
-        reply_markup=fields_keyboard(entry),
-    )
+    await ask_field(callback.message, entry, ctx.language)
 
 
 def create_router() -> Router:

@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiogram import Router
 from aiogram.filters import Command
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
 from bot.handlers import entry_points as journeys
 from bot.handlers.callbacks import MenuItem
 from bot.handlers.common import stale_button
+from bot.handlers.context import Ctx
 from bot.handlers.filters import CommandText, PrivateChat
 from bot.handlers.keyboards import language_keyboard, menu_keyboard, privacy_keyboard
 from bot.handlers.privacy.router import ask_delete_confirmation, privacy_text
 from bot.handlers.texts import capabilities
-from bot.services.knowledge import KnowledgeBase
-from bot.services.users import Profile
-
-MENU_ITEMS = frozenset(
-    {"ask", "consult", "incident", "events", "learn", "requests", "language", "privacy", "delete"}
-)
 
 
 def help_text() -> str:
@@ -54,69 +48,81 @@ async def show_menu(message: Message) -> None:
     )
 
 
-async def menu_item(
-    callback: CallbackQuery,
-    callback_data: MenuItem,
-    kb: KnowledgeBase,
-    language: str,
-    profile: Profile | None,
-    state: FSMContext,
-    session: AsyncSession,
-    is_admin: bool = False,
-    settings: Settings | None = None,
-) -> None:
-    message = callback.message
-    if not isinstance(message, Message) or callback_data.item not in MENU_ITEMS:
+async def _ask(message: Message, ctx: Ctx) -> None:
+    await message.answer(_("Write your question in your own words, in Kazakh or Russian."))
+
+
+async def _consult(message: Message, ctx: Ctx) -> None:
+    await journeys.consultation(message, ctx.state, ctx.profile, ctx.session)
+
+
+async def _incident(message: Message, ctx: Ctx) -> None:
+    await journeys.incident(message, ctx.kb, ctx.language, ctx.state)
+
+
+async def _events(message: Message, ctx: Ctx) -> None:
+    await journeys.events(message, ctx.session, ctx.language, is_admin=ctx.is_admin)
+
+
+async def _learn(message: Message, ctx: Ctx) -> None:
+    await journeys.courses(message, ctx.session, ctx.kb, ctx.language)
+
+
+async def _requests(message: Message, ctx: Ctx) -> None:
+    await journeys.my_requests(message, ctx.session, ctx.user_id)
+
+
+async def _language(message: Message, ctx: Ctx) -> None:
+    await message.answer(_("Choose your language:"), reply_markup=language_keyboard(ctx.language))
+
+
+async def _privacy(message: Message, ctx: Ctx) -> None:
+    await message.answer(
+        privacy_text(ctx.profile, ctx.settings.retention_days), reply_markup=privacy_keyboard()
+    )
+
+
+async def _delete(message: Message, ctx: Ctx) -> None:
+    await ask_delete_confirmation(message, ctx.profile)
+
+
+# What each button of the main menu opens.
+MENU_ACTIONS: dict[str, Callable[[Message, Ctx], Awaitable[None]]] = {
+    "ask": _ask,
+    "consult": _consult,
+    "incident": _incident,
+    "events": _events,
+    "learn": _learn,
+    "requests": _requests,
+    "language": _language,
+    "privacy": _privacy,
+    "delete": _delete,
+}
+
+
+async def menu_item(callback: CallbackQuery, callback_data: MenuItem, ctx: Ctx) -> None:
+    action = MENU_ACTIONS.get(callback_data.item)
+    if not isinstance(callback.message, Message) or action is None:
         await stale_button(callback)
         return
     await callback.answer()
-    match callback_data.item:
-        case "ask":
-            await message.answer(_("Write your question in your own words, in Kazakh or Russian."))
-        case "consult":
-            await journeys.consultation(message, state, profile, session)
-        case "incident":
-            await journeys.incident(message, kb, language, state)
-        case "events":
-            await journeys.events(message, session, language, is_admin=is_admin)
-        case "learn":
-            await journeys.courses(message, session, kb, language)
-        case "requests":
-            await journeys.my_requests(message, session, callback.from_user.id)
-        case "language":
-            await message.answer(
-                _("Choose your language:"), reply_markup=language_keyboard(language)
-            )
-        case "privacy":
-            await message.answer(
-                privacy_text(profile, settings.retention_days if settings else 365),
-                reply_markup=privacy_keyboard(),
-            )
-        case "delete":
-            await ask_delete_confirmation(message, profile)
+    await action(callback.message, ctx)
 
 
-async def consult_command(
-    message: Message, state: FSMContext, profile: Profile | None, session: AsyncSession
-) -> None:
-    await journeys.consultation(message, state, profile, session)
+async def consult_command(message: Message, ctx: Ctx) -> None:
+    await _consult(message, ctx)
 
 
-async def events_command(
-    message: Message, session: AsyncSession, language: str, is_admin: bool = False
-) -> None:
-    await journeys.events(message, session, language, is_admin=is_admin)
+async def events_command(message: Message, ctx: Ctx) -> None:
+    await _events(message, ctx)
 
 
-async def learn_command(
-    message: Message, session: AsyncSession, kb: KnowledgeBase, language: str
-) -> None:
-    await journeys.courses(message, session, kb, language)
+async def learn_command(message: Message, ctx: Ctx) -> None:
+    await _learn(message, ctx)
 
 
-async def my_command(message: Message, session: AsyncSession) -> None:
-    assert message.from_user is not None
-    await journeys.my_requests(message, session, message.from_user.id)
+async def my_command(message: Message, ctx: Ctx) -> None:
+    await _requests(message, ctx)
 
 
 def create_router() -> Router:

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.filters import Command, CommandStart
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.handlers.callbacks import ConsentChoice, LanguageChoice
-from bot.handlers.common import stale_button
+from bot.handlers.common import stale_button, switch_language
+from bot.handlers.context import Ctx
 from bot.handlers.filters import CommandText, PrivateChat
 from bot.handlers.keyboards import consent_keyboard, language_keyboard, menu_keyboard
 from bot.handlers.texts import capabilities, language_name
 from bot.middlewares.locale import PENDING_LANGUAGE_KEY
-from bot.services.users import Profile, ProfileCache, give_consent, set_language
+from bot.services.users import Profile, give_consent
 
 
 def consent_text() -> str:
@@ -50,25 +48,13 @@ async def choose_language_command(message: Message, language: str) -> None:
     await message.answer(_("Choose your language:"), reply_markup=language_keyboard(language))
 
 
-async def language_chosen(
-    callback: CallbackQuery,
-    callback_data: LanguageChoice,
-    session: AsyncSession,
-    state: FSMContext,
-    profile: Profile | None,
-    profiles: ProfileCache,
-    i18n: I18n,
-) -> None:
-    code = callback_data.code
+async def language_chosen(callback: CallbackQuery, callback_data: LanguageChoice, ctx: Ctx) -> None:
+    code, profile = callback_data.code, ctx.profile
     if code not in ("kk", "ru") or callback.message is None:
         await stale_button(callback)
         return
-    if profile is not None:
-        await set_language(session, profile.id, code)
-        profiles.put(profile.id, Profile(profile.id, code, profile.consent_version))
-    else:
-        await state.update_data({PENDING_LANGUAGE_KEY: code})
-    with i18n.use_locale(code):
+    await switch_language(ctx, code)
+    with ctx.i18n.use_locale(code):
         await callback.answer()
         if profile is not None and profile.consent_current:
             await callback.message.answer(
@@ -79,14 +65,7 @@ async def language_chosen(
             await callback.message.answer(consent_text(), reply_markup=consent_keyboard())
 
 
-async def consent_chosen(
-    callback: CallbackQuery,
-    callback_data: ConsentChoice,
-    session: AsyncSession,
-    state: FSMContext,
-    language: str,
-    profiles: ProfileCache,
-) -> None:
+async def consent_chosen(callback: CallbackQuery, callback_data: ConsentChoice, ctx: Ctx) -> None:
     if callback.message is None:
         await stale_button(callback)
         return
@@ -100,9 +79,9 @@ async def consent_chosen(
         )
         return
     user = callback.from_user
-    profile = await give_consent(session, user.id, language, user.first_name, user.username)
-    profiles.put(user.id, profile)
-    await state.update_data({PENDING_LANGUAGE_KEY: None})
+    profile = await give_consent(ctx.session, user.id, ctx.language, user.first_name, user.username)
+    ctx.profiles.put(user.id, profile)
+    await ctx.state.update_data({PENDING_LANGUAGE_KEY: None})
     await callback.message.answer(
         _("Thank you! Consent saved.") + "\n\n" + welcome_text(), reply_markup=menu_keyboard()
     )

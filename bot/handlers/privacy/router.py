@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.filters import Command
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
 from bot.db.unit_of_work import after_commit
 from bot.handlers.callbacks import DeleteData
+from bot.handlers.context import Ctx
 from bot.handlers.filters import CommandText, PrivateChat
 from bot.handlers.keyboards import delete_keyboard, privacy_keyboard
 from bot.scheduler import Planner
-from bot.services import consultations, surveys
-from bot.services.consultations import OpenCases
-from bot.services.questions import QuestionRecorder
-from bot.services.users import Profile, ProfileCache, delete_user_data
+from bot.services import privacy
+from bot.services.users import Profile
 
 
 def privacy_text(profile: Profile | None, retention_days: int = 365) -> str:
@@ -36,6 +32,10 @@ def privacy_text(profile: Profile | None, retention_days: int = 365) -> str:
         "{days} days, all of it is deleted automatically. In /me you can export it as a file "
         "or withdraw your consent."
     ).format(days=retention_days)
+    kept += "\n\n" + _(
+        "If you give them with /faculty, also your faculty and course: surveys and reports "
+        "use them only in groups of at least five students."
+    )
     if profile is None:
         status = _("You have not given consent, so nothing about you is stored.")
     else:
@@ -49,9 +49,9 @@ def privacy_text(profile: Profile | None, retention_days: int = 365) -> str:
     )
 
 
-async def show_privacy(message: Message, profile: Profile | None, settings: Settings) -> None:
+async def show_privacy(message: Message, ctx: Ctx) -> None:
     await message.answer(
-        privacy_text(profile, settings.retention_days), reply_markup=privacy_keyboard()
+        privacy_text(ctx.profile, ctx.settings.retention_days), reply_markup=privacy_keyboard()
     )
 
 
@@ -65,36 +65,23 @@ async def ask_delete_confirmation(message: Message, profile: Profile | None) -> 
     )
 
 
-async def delete_chosen(
-    callback: CallbackQuery,
-    callback_data: DeleteData,
-    session: AsyncSession,
-    state: FSMContext,
-    profiles: ProfileCache,
-    recorder: QuestionRecorder,
-    cases: OpenCases,
-    planner: Planner,
-) -> None:
-    message = callback.message
+async def delete_chosen(callback: CallbackQuery, callback_data: DeleteData, ctx: Ctx) -> None:
+    message = callback.message if isinstance(callback.message, Message) else None
     if not callback_data.confirm:
         await callback.answer(_("Nothing was deleted."))
-        if isinstance(message, Message):
+        if message:
             await message.edit_reply_markup(reply_markup=None)
         return
-    user_id = callback.from_user.id
-    await recorder.forget_user(user_id)
-    # Consultations are anonymised and their scheduled nudges and surveys cancelled.
-    cases_gone = await consultations.anonymise_student(session, user_id)
-    surveys_gone = await surveys.cancel_for_student(session, user_id)
-    after_commit(session, lambda: _cancel_jobs(planner, cases_gone, surveys_gone))
-    cases.discard(user_id)
-    await delete_user_data(session, user_id)
-    # Their buddy, if any, is told they left.
-    after_commit(session, lambda: planner.buddy_notices() if planner else None)
-    profiles.forget(user_id)
-    await state.clear()
+    user_id, planner = ctx.user_id, ctx.planner
+    # Questions still waiting in the recorder's batch must not be written after the delete.
+    await ctx.recorder.forget_user(user_id)
+    erased = await privacy.erase_student(ctx.session, user_id)
+    after_commit(ctx.session, lambda: _cancel_jobs(planner, erased))
+    ctx.cases.discard(user_id)
+    ctx.profiles.forget(user_id)
+    await ctx.state.clear()
     await callback.answer()
-    if isinstance(message, Message):
+    if message:
         await message.edit_reply_markup(reply_markup=None)
         await message.answer(
             _(
@@ -103,11 +90,13 @@ async def delete_chosen(
         )
 
 
-def _cancel_jobs(planner: Planner, cases: list[int], survey_ids: list[int]) -> None:
-    for case in cases:
+def _cancel_jobs(planner: Planner, erased: privacy.Erased) -> None:
+    for case in erased.consultations:
         planner.cancel_consultation(case)
-    for survey in survey_ids:
+    for survey in erased.surveys:
         planner.cancel_survey(survey)
+    # Their buddy, if any, is told they left.
+    planner.buddy_notices()
 
 
 def create_router() -> Router:

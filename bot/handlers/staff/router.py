@@ -10,12 +10,13 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.unit_of_work import after_commit
 from bot.handlers.common import refuse_non_admin
+from bot.handlers.context import Ctx
 from bot.handlers.filters import CommandText, HasRole, PrivateChat
-from bot.services.roles import ADMIN, CURATOR, RoleDirectory
+from bot.services import roles
+from bot.services.roles import ADMIN, CURATOR
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +27,9 @@ def role_name(role: str) -> str:
     return _("admin") if role == ADMIN else _("curator")
 
 
-async def show_staff(message: Message, roles: RoleDirectory) -> None:
+async def show_staff(message: Message, ctx: Ctx) -> None:
     lines = [_("<b>Admins and curators</b>")]
-    for entry in roles.entries():
+    for entry in ctx.roles.entries():
         mark = " " + _("(from settings)") if entry.configured else ""
         lines.append(f"• <code>{entry.user_id}</code> — {role_name(entry.role)}{mark}")
     lines.append("")
@@ -47,13 +48,21 @@ def _target(command: CommandObject) -> int | None:
     return value if 0 < value < 2**63 else None
 
 
-async def change_role(
-    message: Message,
-    command: CommandObject,
-    session: AsyncSession,
-    roles: RoleDirectory,
-    bot: Bot,
-) -> None:
+def outcome_text(outcome: str, user_id: int, role: str) -> str:
+    texts = {
+        roles.GRANTED: _("Done: {user_id} is now a {role}."),
+        roles.ALREADY: _("{user_id} is already a {role}."),
+        roles.NOT_YOURSELF: _("You cannot remove yourself; ask another admin."),
+        roles.REVOKED: _("Done: {user_id} is no longer a {role}."),
+        roles.BY_SETTINGS: _(
+            "{user_id} is a {role} by the bot's settings (ADMIN_IDS / CURATOR_IDS); change them there."
+        ),
+        roles.NOT_A_MEMBER: _("{user_id} is not a {role}."),
+    }
+    return texts[outcome].format(user_id=user_id, role=role_name(role))
+
+
+async def change_role(message: Message, command: CommandObject, ctx: Ctx) -> None:
     action, _sep, role = command.command.partition("_")
     user_id = _target(command)
     if user_id is None:
@@ -63,36 +72,13 @@ async def change_role(
             )
         )
         return
-    if action == "add":
-        if await roles.grant(session, user_id, role, message.chat.id):
-            await message.answer(
-                _("Done: {user_id} is now a {role}.").format(user_id=user_id, role=role_name(role))
-            )
-            after_commit(session, lambda: _notify(bot, user_id, role))
-        else:
-            await message.answer(
-                _("{user_id} is already a {role}.").format(user_id=user_id, role=role_name(role))
-            )
-        return
-    if role == ADMIN and user_id == message.chat.id:
-        await message.answer(_("You cannot remove yourself; ask another admin."))
-        return
-    if await roles.revoke(session, user_id, role):
-        await message.answer(
-            _("Done: {user_id} is no longer a {role}.").format(
-                user_id=user_id, role=role_name(role)
-            )
-        )
-    elif roles.is_configured(user_id, role):
-        await message.answer(
-            _(
-                "{user_id} is a {role} by the bot's settings (ADMIN_IDS / CURATOR_IDS); change them there."
-            ).format(user_id=user_id, role=role_name(role))
-        )
-    else:
-        await message.answer(
-            _("{user_id} is not a {role}.").format(user_id=user_id, role=role_name(role))
-        )
+    outcome = await roles.change_role(
+        ctx.roles, ctx.session, message.chat.id, user_id, role, add=action == "add"
+    )
+    await message.answer(outcome_text(outcome, user_id, role))
+    if outcome == roles.GRANTED:
+        bot = ctx.bot
+        after_commit(ctx.session, lambda: _notify(bot, user_id, role))
 
 
 async def _notify(bot: Bot, user_id: int, role: str) -> None:

@@ -8,12 +8,12 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.charts.album import draw_report_charts, send_charts
 from bot.db.models import utcnow
 from bot.handlers.common import refuse_non_admin
 from bot.handlers.consultation.texts import area_label, duration_text
+from bot.handlers.context import Ctx
 from bot.handlers.curator_assist.ui import assist_stats_block
 from bot.handlers.filters import HasRole
 from bot.handlers.learning_stats import learning_stats_text
@@ -87,19 +87,17 @@ def render_report(report: Report, days: int, language: str) -> str:
     return "\n".join(lines)
 
 
-async def show_stats(
-    message: Message, command: CommandObject, session: AsyncSession, language: str
-) -> None:
+async def show_stats(message: Message, command: CommandObject, ctx: Ctx) -> None:
     arg = (command.args or "").strip()
     days = int(arg) if arg.isdigit() and 0 < int(arg) <= 3650 else DEFAULT_DAYS
     since = utcnow() - timedelta(days=days)
-    report = await build_report(session, since=since)
+    report = await build_report(ctx.session, since=since)
     # One message: Telegram's limits are handled by the Bot session, which splits long texts.
-    learning = await learning_stats_text(session, days)
-    text = render_report(report, days, language) + "\n\n" + learning
-    text += assist_stats_block(await sends_per_entry(session, since=since))
+    learning = await learning_stats_text(ctx.session, days)
+    text = render_report(report, days, ctx.language) + "\n\n" + learning
+    text += assist_stats_block(await sends_per_entry(ctx.session, since=since))
     await message.answer(text)
-    await send_charts(message, await draw_report_charts(session, since=since))
+    await send_charts(message, await draw_report_charts(ctx.session, since=since))
 
 
 def register(router: Router) -> None:

@@ -1,0 +1,1 @@
+"""The weekly early-warning digest to admins: its text and its scheduled job."""

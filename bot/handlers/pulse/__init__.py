@@ -1,0 +1,1 @@
+"""Anonymous pulse surveys and the student's optional faculty and course (/faculty)."""
