@@ -7,9 +7,10 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from bot.cli_store import texts
 from bot.config import Settings
 
 
@@ -24,15 +25,6 @@ def _setup_logging(level: str) -> None:
     )
     # One line per Rasa request would drown the log; failures still come through as warnings.
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.root.level))
-
-
-def _texts(value: str) -> Iterator[str]:
-    """TEXT, or one text per line of standard input when TEXT is '-'."""
-    if value == "-":
-        for line in sys.stdin:
-            yield line.rstrip("\n")
-    else:
-        yield value
 
 
 # --- run, console, db -------------------------------------------------------------------------
@@ -142,7 +134,7 @@ def cmd_kb_export(args: argparse.Namespace) -> int:
 def cmd_kb_search(args: argparse.Namespace) -> int:
     async def _search(app: Any) -> int:
         as_json = args.json or args.text == "-"
-        for text in _texts(args.text):
+        for text in texts(args.text):
             result = app.kb.search(text, args.lang)
             best = result.best
             row = {
