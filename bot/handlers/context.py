@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.storage.base import StorageKey
+from aiogram.fsm.storage.base import BaseStorage, StorageKey
 from aiogram.types import TelegramObject, User
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -38,6 +38,7 @@ class Ctx:
     # The update: its unit of work (committed by the middleware, never by a handler) and person.
     session: AsyncSession
     state: FSMContext
+    storage: BaseStorage
     bot: Bot
     user: User | None
     profile: Profile | None
@@ -67,6 +68,10 @@ class Ctx:
     def is_staff(self) -> bool:
         return self.is_admin or self.is_curator
 
+    def state_of(self, user_id: int) -> FSMContext:
+        """Another person's private-chat state (a curator's focus set from a button)."""
+        return FSMContext(self.storage, StorageKey(self.bot.id, user_id, user_id))
+
 
 def _user_state(data: Data) -> FSMContext:
     """The sender's own state where the update has no chat (a button on an inline message)."""
@@ -85,6 +90,7 @@ class ContextMiddleware(BaseMiddleware):
         data["ctx"] = Ctx(
             session=data["session"],
             state=data.get("state") or _user_state(data),
+            storage=data["fsm_storage"],
             bot=data["bot"],
             user=data.get("event_from_user"),
             profile=data.get("profile"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import Bot, Router
+from aiogram import F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import Filter, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.db.models import Consultation
 from bot.db.unit_of_work import after_commit
-from bot.handlers.common import out_of_date, stale_button
+from bot.handlers.common import drop_buttons, out_of_date, stale_button
 from bot.handlers.consultation import form
 from bot.handlers.consultation.delivery import relay_student_message
 from bot.handlers.consultation.form import (
@@ -48,6 +48,7 @@ from bot.handlers.consultation.ui import (
     consent_first_keyboard,
     open_case_keyboard,
 )
+from bot.handlers.context import Ctx
 from bot.handlers.curator import router as curator
 from bot.handlers.filters import PrivateChat
 from bot.handlers.keyboards import curator_offer_keyboard
@@ -56,7 +57,6 @@ from bot.handlers.stats import router as stats
 from bot.handlers.surveys import router as surveys_journey
 from bot.handlers.surveys.router import SurveyForm
 from bot.handlers.texts import help_numbers
-from bot.scheduler import Planner
 from bot.scheduler.sending import notify
 from bot.services import consultation_messages, consultations
 from bot.services.consultations import (
@@ -64,7 +64,7 @@ from bot.services.consultations import (
     OpenCases,
     Refusal,
 )
-from bot.services.users import Profile, ProfileCache, give_consent
+from bot.services.users import Profile, give_consent
 
 log = logging.getLogger(__name__)
 
@@ -180,20 +180,13 @@ async def show_my_requests(message: Message, session: AsyncSession, user_id: int
 # ----- consent before a consultation -----
 
 
-async def consent_chosen(
-    callback: CallbackQuery,
-    callback_data: ConsultConsent,
-    session: AsyncSession,
-    state: FSMContext,
-    language: str,
-    profiles: ProfileCache,
-) -> None:
+async def consent_chosen(callback: CallbackQuery, callback_data: ConsultConsent, ctx: Ctx) -> None:
     message = callback.message
     if not isinstance(message, Message) or callback_data.then not in ("consult", "urgent"):
         await stale_button(callback)
         return
     await callback.answer()
-    await message.edit_reply_markup(reply_markup=None)
+    await drop_buttons(message)
     if not callback_data.accept:
         await message.answer(
             _(
@@ -204,39 +197,38 @@ async def consent_chosen(
             + help_numbers()
         )
         return
-    user = callback.from_user
-    profile = await give_consent(session, user.id, language, user.first_name, user.username)
-    profiles.put(user.id, profile)
+    user, session = callback.from_user, ctx.session
+    profile = await give_consent(session, user.id, ctx.language, user.first_name, user.username)
+    ctx.profiles.put(user.id, profile)
     await message.answer(_("Thank you! Consent saved."))
     if callback_data.then == "urgent":
         await _ask_urgent_anonymity(message, session, profile)
     else:
-        await start_consultation(message, state, profile, session)
+        await start_consultation(message, ctx.state, profile, session)
 
 
 # ----- while a consultation is open -----
 
 
-async def relay_from_student(
-    message: Message,
-    session: AsyncSession,
-    bot: Bot,
-    cases: OpenCases,
-    planner: Planner,
-) -> None:
-    """Everything the student writes goes into their open consultation: to the curator if
-    one has it, or kept until one takes it."""
-    user = message.from_user
-    assert user is not None
-    case = cases.get(user.id)
-    consultation = await consultations.get(session, case) if case is not None else None
+async def _open_case_of(ctx: Ctx) -> Consultation:
+    """The sender's open consultation; the update goes on to other handlers when there is none."""
+    case = ctx.cases.get(ctx.user_id)
+    consultation = await consultations.get(ctx.session, case) if case is not None else None
     if (
         consultation is None
-        or consultation.student_id != user.id
+        or consultation.student_id != ctx.user_id
         or not consultations.is_open(consultation)
     ):
-        cases.discard(user.id)
+        ctx.cases.discard(ctx.user_id)
         raise SkipHandler()
+    return consultation
+
+
+async def relay_from_student(message: Message, ctx: Ctx) -> None:
+    """Everything the student writes goes into their open consultation: to the curator if
+    one has it, or kept until one takes it."""
+    consultation = await _open_case_of(ctx)
+    session, planner = ctx.session, ctx.planner
     content = message_content(message)
     if content is None:
         await message.answer(
@@ -266,65 +258,77 @@ async def relay_from_student(
     )
 
 
-async def my_case_action(
-    callback: CallbackQuery,
-    callback_data: StudentCase,
-    session: AsyncSession,
-    bot: Bot,
-    i18n: I18n,
-    settings: Settings,
-    cases: OpenCases,
-    planner: Planner,
-) -> None:
-    message = callback.message
-    user_id = callback.from_user.id
-    consultation = await consultations.get(session, callback_data.case)
+async def _own_case(callback: CallbackQuery, case: int, ctx: Ctx) -> Consultation | None:
+    """The student's own consultation a button acts on; else the stale-button answer."""
+    consultation = await consultations.get(ctx.session, case)
     if (
-        not isinstance(message, Message)
+        not isinstance(callback.message, Message)
         or consultation is None
-        or consultation.student_id != user_id
+        or consultation.student_id != ctx.user_id
     ):
         await stale_button(callback)
-        return
-    action = callback_data.action
-    if action == "cancel_no":
-        await callback.answer(_("Your request stays open."))
-        await message.edit_reply_markup(reply_markup=None)
-        return
+        return None
+    return consultation
+
+
+async def _open_own_case(callback: CallbackQuery, case: int, ctx: Ctx) -> Consultation | None:
+    if not (consultation := await _own_case(callback, case, ctx)):
+        return None
     if not consultations.is_open(consultation):
         await callback.answer(_("This request is already closed."), show_alert=True)
-        return
+        return None
     await callback.answer()
-    if action == "add":
-        await message.answer(
+    return consultation
+
+
+async def keep_pressed(callback: CallbackQuery, callback_data: StudentCase, ctx: Ctx) -> None:
+    if await _own_case(callback, callback_data.case, ctx):
+        await callback.answer(_("Your request stays open."))
+        assert isinstance(callback.message, Message)
+        await drop_buttons(callback.message)
+
+
+async def add_pressed(callback: CallbackQuery, callback_data: StudentCase, ctx: Ctx) -> None:
+    if consultation := await _open_own_case(callback, callback_data.case, ctx):
+        assert isinstance(callback.message, Message)
+        await callback.message.answer(
             _("Write your message: it will be added to request {case}.").format(
                 case=case_number(consultation.id)
             )
         )
-    elif action == "cancel":
-        await message.answer(
+
+
+async def cancel_pressed(callback: CallbackQuery, callback_data: StudentCase, ctx: Ctx) -> None:
+    if consultation := await _open_own_case(callback, callback_data.case, ctx):
+        assert isinstance(callback.message, Message)
+        await callback.message.answer(
             _("Cancel request {case}? The curators will no longer see it.").format(
                 case=case_number(consultation.id)
             ),
             reply_markup=cancel_confirm_keyboard(consultation.id),
         )
-    elif action == "cancel_yes":
-        try:
-            cancelled = await consultations.cancel(session, consultation.id, user_id)
-        except ConsultationRefused as refusal:
-            await message.answer(refusal_for_student(refusal))
-            return
-        cases.discard(user_id)
-        after_commit(session, lambda: planner.cancel_consultation(cancelled.id))
-        await message.edit_reply_markup(reply_markup=None)
-        await message.answer(
-            _("Request {case} is cancelled. If you need help again, press /consult.").format(
-                case=case_number(cancelled.id)
-            )
+
+
+async def cancel_confirmed(callback: CallbackQuery, callback_data: StudentCase, ctx: Ctx) -> None:
+    if not (consultation := await _open_own_case(callback, callback_data.case, ctx)):
+        return
+    message = callback.message
+    assert isinstance(message, Message)
+    try:
+        cancelled = await consultations.cancel(ctx.session, consultation.id, ctx.user_id)
+    except ConsultationRefused as refusal:
+        await message.answer(refusal_for_student(refusal))
+        return
+    ctx.cases.discard(ctx.user_id)
+    planner = ctx.planner
+    after_commit(ctx.session, lambda: planner.cancel_consultation(cancelled.id))
+    await drop_buttons(message)
+    await message.answer(
+        _("Request {case} is cancelled. If you need help again, press /consult.").format(
+            case=case_number(cancelled.id)
         )
-        await _tell_cancelled(session, i18n, settings, cancelled)
-    else:
-        await stale_button(callback)
+    )
+    await _tell_cancelled(ctx.session, ctx.i18n, ctx.settings, cancelled)
 
 
 async def _tell_cancelled(
@@ -353,7 +357,15 @@ def create_router() -> Router:
     curator.register_commands(router)
     router.callback_query.register(consent_chosen, ConsultConsent.filter())
     form.register(router)
-    router.callback_query.register(my_case_action, StudentCase.filter())
+    student_actions = (
+        (keep_pressed, "cancel_no"),
+        (add_pressed, "add"),
+        (cancel_pressed, "cancel"),
+        (cancel_confirmed, "cancel_yes"),
+    )
+    for handler, action in student_actions:
+        router.callback_query.register(handler, StudentCase.filter(F.action == action))
+    router.callback_query.register(stale_button, StudentCase.filter())
     router.message.register(form_answer, StateFilter(ConsultForm.answering))
     router.message.register(form_message, StateFilter(ConsultForm.message))
     router.message.register(

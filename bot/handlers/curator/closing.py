@@ -6,8 +6,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from aiogram import Bot
-from aiogram.fsm.context import FSMContext
 from aiogram.methods import SendMessage
 from aiogram.types import Message
 from aiogram.utils.i18n import I18n
@@ -25,21 +23,20 @@ from bot.handlers.consultation.texts import (
     case_number,
     duration_text,
 )
+from bot.handlers.context import Ctx
 from bot.handlers.curator.context import FOCUS_KEY, PENDING_KEY, refusal_text
 from bot.outbox.queue import enqueue
-from bot.scheduler import Planner
 from bot.services import consultation_messages, consultations, surveys
-from bot.services.consultations import ConsultationRefused, OpenCases
+from bot.services.consultations import ConsultationRefused
 
 log = logging.getLogger(__name__)
 
 
-async def write_note(
-    message: Message, state: FSMContext, session: AsyncSession, is_admin: bool
-) -> None:
+async def write_note(message: Message, ctx: Ctx) -> None:
     assert message.from_user is not None
-    case = (await state.get_data()).get(PENDING_KEY)
-    await state.set_state(None)
+    session, is_admin = ctx.session, ctx.is_admin
+    case = (await ctx.state.get_data()).get(PENDING_KEY)
+    await ctx.state.set_state(None)
     if not message.text or case is None:
         await message.answer(_("A note must be text. Press «Note» again to retry."))
         return
@@ -60,52 +57,28 @@ async def write_note(
     )
 
 
-async def write_resolution(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    bot: Bot,
-    i18n: I18n,
-    settings: Settings,
-    cases: OpenCases,
-    planner: Planner,
-    language: str,
-    is_admin: bool,
-) -> None:
-    assert message.from_user is not None
-    case = (await state.get_data()).get(PENDING_KEY)
-    await state.set_state(None)
+async def write_resolution(message: Message, ctx: Ctx) -> None:
+    case = (await ctx.state.get_data()).get(PENDING_KEY)
+    await ctx.state.set_state(None)
     if not message.text or message.text.startswith("/") or case is None:
         await message.answer(_("The resolution must be text. Press «Close» again to retry."))
         return
     try:
         consultation = await consultations.close(
-            session, int(case), message.from_user.id, message.text, override=is_admin
+            ctx.session, int(case), ctx.user_id, message.text, override=ctx.is_admin
         )
     except ConsultationRefused as refusal:
         await message.answer(html.quote(refusal_text(refusal)))
         return
-    await _after_close(
-        message, state, session, bot, i18n, settings, cases, planner, language, consultation
-    )
+    await _after_close(message, ctx, consultation)
 
 
-async def _after_close(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    bot: Bot,
-    i18n: I18n,
-    settings: Settings,
-    cases: OpenCases,
-    planner: Planner,
-    language: str,
-    consultation: Consultation,
-) -> None:
+async def _after_close(message: Message, ctx: Ctx, consultation: Consultation) -> None:
+    session, settings, planner = ctx.session, ctx.settings, ctx.planner
     after_commit(session, lambda: planner.cancel_consultation(consultation.id))
-    cases.discard(consultation.student_id)
-    if (await state.get_data()).get(FOCUS_KEY) == consultation.id:
-        await state.update_data({FOCUS_KEY: None})
+    ctx.cases.discard(consultation.student_id)
+    if (await ctx.state.get_data()).get(FOCUS_KEY) == consultation.id:
+        await ctx.state.update_data({FOCUS_KEY: None})
     survey = await surveys.create_survey(session, consultation, settings.survey_delay)
     if survey is not None:
         survey_id, due = survey.id, utcnow() + timedelta(seconds=settings.survey_delay)
@@ -113,10 +86,10 @@ async def _after_close(
     await message.answer(
         _("✅ Consultation {case} is closed. The student gets a short survey in {time}.").format(
             case=case_number(consultation.id),
-            time=duration_text(settings.survey_delay, language),
+            time=duration_text(settings.survey_delay, ctx.language),
         )
     )
-    await _tell_closed(session, i18n, settings, consultation)
+    await _tell_closed(session, ctx.i18n, settings, consultation)
 
 
 async def _tell_closed(

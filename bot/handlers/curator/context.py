@@ -7,7 +7,6 @@ from aiogram import Bot
 from aiogram.filters import Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.fsm.storage.base import BaseStorage, StorageKey
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy import update
@@ -45,11 +44,6 @@ def refusal_text(refusal: ConsultationRefused) -> str:
         case Refusal.SAME_CURATOR:
             return _("You already have this consultation.")
     return _("This consultation no longer exists.")
-
-
-def private_context(storage: BaseStorage, bot: Bot, user_id: int) -> FSMContext:
-    """The curator's state in their private chat with the bot, wherever they pressed."""
-    return FSMContext(storage, StorageKey(bot_id=bot.id, chat_id=user_id, user_id=user_id))
 
 
 class CuratorTarget(Filter):

@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import Bot
-from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration as html
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.models import Consultation
 from bot.handlers.consultation.delivery import relay_curator_message
 from bot.handlers.consultation.notices import (
     message_content,
@@ -22,8 +19,8 @@ from bot.handlers.consultation.texts import (
     case_number,
     curator_header,
 )
+from bot.handlers.context import Ctx
 from bot.handlers.curator.context import FOCUS_KEY
-from bot.scheduler import Planner
 from bot.services import consultation_messages, consultations
 
 # ----- relaying the curator's messages -----
@@ -32,43 +29,32 @@ from bot.services import consultation_messages, consultations
 log = logging.getLogger(__name__)
 
 
-async def relay_from_curator(
-    message: Message,
-    case: int,
-    session: AsyncSession,
-    state: FSMContext,
-    bot: Bot,
-    i18n: I18n,
-    planner: Planner,
-) -> None:
-    """Pass the curator's message to the student, and show the curator whether it arrived."""
-    assert message.from_user is not None
-    consultation = await consultations.get(session, case)
+def _undeliverable(consultation: Consultation | None, case: int, curator: int) -> str | None:
+    """Why the curator's message cannot go to the student of `case` any more, if it cannot."""
     if consultation is None or consultation.student_id is None:
-        await state.update_data({FOCUS_KEY: None})
-        await message.answer(
-            _(
-                "⚠️ Not delivered: the student of {case} has deleted their data, so the "
-                "consultation is closed."
-            ).format(case=case_number(case))
-        )
-        return
+        return _(
+            "⚠️ Not delivered: the student of {case} has deleted their data, so the "
+            "consultation is closed."
+        ).format(case=case_number(case))
     if consultation.status != consultations.Status.ACTIVE:
-        await state.update_data({FOCUS_KEY: None})
-        await message.answer(
-            _("⚠️ Not delivered: consultation {case} is no longer open.").format(
-                case=case_number(case)
-            )
+        return _("⚠️ Not delivered: consultation {case} is no longer open.").format(
+            case=case_number(case)
         )
-        return
-    if consultation.curator_id != message.from_user.id:
-        await state.update_data({FOCUS_KEY: None})
-        await message.answer(
-            _("⚠️ Not delivered: consultation {case} is with {name} now.").format(
-                case=case_number(case), name=html.quote(consultation.curator_name or "—")
-            )
+    if consultation.curator_id != curator:
+        return _("⚠️ Not delivered: consultation {case} is with {name} now.").format(
+            case=case_number(case), name=html.quote(consultation.curator_name or "—")
         )
+    return None
+
+
+async def relay_from_curator(message: Message, case: int, ctx: Ctx) -> None:
+    """Pass the curator's message to the student, and show the curator whether it arrived."""
+    consultation = await consultations.get(ctx.session, case)
+    if (reason := _undeliverable(consultation, case, ctx.user_id)) is not None:
+        await ctx.state.update_data({FOCUS_KEY: None})
+        await message.answer(reason)
         return
+    assert consultation is not None
     content = message_content(message)
     if content is None:
         await message.answer(
@@ -77,13 +63,13 @@ async def relay_from_curator(
         return
     kind, text, file_id = content
     stored = await consultation_messages.add_curator_message(
-        session, consultation, message.from_user.id, kind, text, file_id
+        ctx.session, consultation, ctx.user_id, kind, text, file_id
     )
-    with i18n.use_locale(consultation.language):
+    with ctx.i18n.use_locale(consultation.language):
         header = curator_header(consultation)
     # Telegram gets the text as the curator wrote it; the store keeps a bounded copy.
     await relay_curator_message(
-        session,
+        ctx.session,
         consultation,
         stored.id,
         kind,
@@ -92,5 +78,5 @@ async def relay_from_curator(
         header,
         curator_chat=message.chat.id,
         curator_message=message.message_id,
-        curator_language=i18n.current_locale,
+        curator_language=ctx.i18n.current_locale,
     )

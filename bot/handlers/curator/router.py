@@ -7,10 +7,9 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from aiogram import Bot, Router
+from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.storage.base import BaseStorage
 from aiogram.methods import SendMessage
 from aiogram.types import CallbackQuery, Message
 from aiogram.types import User as TgUser
@@ -43,6 +42,7 @@ from bot.handlers.consultation.ui import (
     queue_keyboard,
     transfer_keyboard,
 )
+from bot.handlers.context import Ctx
 from bot.handlers.curator.closing import write_note, write_resolution
 from bot.handlers.curator.context import (
     CURATOR_COMMANDS,
@@ -50,7 +50,6 @@ from bot.handlers.curator.context import (
     PENDING_KEY,
     CuratorForm,
     CuratorTarget,
-    private_context,
     refusal_text,
 )
 from bot.handlers.curator.relay import relay_from_curator
@@ -58,12 +57,10 @@ from bot.handlers.curator_assist.router import send_suggestions
 from bot.handlers.filters import HasRole
 from bot.outbox.hooks import Delivery, HookContext, hook
 from bot.outbox.queue import enqueue
-from bot.scheduler import Planner
 from bot.scheduler.sending import notify
 from bot.services import consultation_messages, consultations, curator_assist
 from bot.services.consultations import ConsultationRefused
-from bot.services.knowledge import KnowledgeBase
-from bot.services.roles import CURATOR, RoleDirectory
+from bot.services.roles import CURATOR
 
 log = logging.getLogger(__name__)
 
@@ -102,56 +99,27 @@ async def show_mine(
 # ----- actions on a consultation -----
 
 
-async def case_action(
-    callback: CallbackQuery,
-    callback_data: CaseAction,
-    session: AsyncSession,
-    bot: Bot,
-    i18n: I18n,
-    settings: Settings,
-    roles: RoleDirectory,
-    planner: Planner,
-    fsm_storage: BaseStorage,
-    is_admin: bool,
-    kb: KnowledgeBase,
-) -> None:
-    match callback_data.action:
-        case "take":
-            await _take(
-                callback, callback_data.case, session, bot, i18n, settings, planner, fsm_storage, kb
-            )
-        case "write" | "note" | "close" | "history" | "transfer":
-            await _owner_action(callback, callback_data, session, bot, roles, fsm_storage, is_admin)
-        case _:
-            await stale_button(callback)
-
-
-async def _take(
-    callback: CallbackQuery,
-    case: int,
-    session: AsyncSession,
-    bot: Bot,
-    i18n: I18n,
-    settings: Settings,
-    planner: Planner,
-    storage: BaseStorage,
-    kb: KnowledgeBase,
-) -> None:
-    curator = callback.from_user
+async def take_pressed(callback: CallbackQuery, callback_data: CaseAction, ctx: Ctx) -> None:
+    """«Take» on a card: the case becomes the curator's, and their focus."""
+    curator, session, planner = callback.from_user, ctx.session, ctx.planner
     try:
-        consultation = await consultations.take(session, case, curator.id, curator.full_name)
+        consultation = await consultations.take(
+            session, callback_data.case, curator.id, curator.full_name
+        )
     except ConsultationRefused as refusal:
         await callback.answer(refusal_text(refusal), show_alert=True)
         return
     taken_at = utcnow()
     after_commit(session, lambda: planner.cancel_unclaimed(consultation.id))
     after_commit(session, lambda: planner.reply_timer(consultation.id, taken_at))
-    await callback.answer(_("Consultation {case} is yours.").format(case=case_number(case)))
-    await private_context(storage, bot, curator.id).update_data({FOCUS_KEY: consultation.id})
+    await callback.answer(
+        _("Consultation {case} is yours.").format(case=case_number(consultation.id))
+    )
+    await ctx.state_of(curator.id).update_data({FOCUS_KEY: consultation.id})
     # The closest knowledge-base answers arrive just before the panel, which stays the newest.
-    entries = await curator_assist.suggestions(session, kb, consultation)
+    entries = await curator_assist.suggestions(session, ctx.kb, consultation)
     await send_suggestions(session, curator.id, consultation, entries)
-    await _hand_over(session, i18n, settings, consultation, curator)
+    await _hand_over(session, ctx.i18n, ctx.settings, consultation, curator)
 
 
 async def _hand_over(
@@ -204,66 +172,71 @@ async def _student_unreachable(
     await enqueue(session, SendMessage(chat_id=args["curator"], text=text))
 
 
-async def _owner_action(
-    callback: CallbackQuery,
-    callback_data: CaseAction,
-    session: AsyncSession,
-    bot: Bot,
-    roles: RoleDirectory,
-    storage: BaseStorage,
-    is_admin: bool,
-) -> None:
-    curator = callback.from_user
+async def _owned(callback: CallbackQuery, case: int, ctx: Ctx) -> Consultation | None:
+    """The case a panel button acts on, when the presser owns it (or is an admin)."""
     try:
         consultation = await consultations.owned(
-            session, callback_data.case, curator.id, override=is_admin
+            ctx.session, case, ctx.user_id, override=ctx.is_admin
         )
     except ConsultationRefused as refusal:
         await callback.answer(refusal_text(refusal), show_alert=True)
-        return
+        return None
     await callback.answer()
-    context = private_context(storage, bot, curator.id)
+    return consultation
+
+
+async def write_pressed(callback: CallbackQuery, callback_data: CaseAction, ctx: Ctx) -> None:
+    if consultation := await _owned(callback, callback_data.case, ctx):
+        await ctx.state_of(ctx.user_id).update_data({FOCUS_KEY: consultation.id})
+        await ctx.bot.send_message(
+            ctx.user_id,
+            _("✍️ Your messages now go to the student of {case}. /mine switches.").format(
+                case=case_number(consultation.id)
+            ),
+        )
+
+
+async def note_or_close_pressed(
+    callback: CallbackQuery, callback_data: CaseAction, ctx: Ctx
+) -> None:
+    """«Note» or «Close»: the curator's next message is the note or the resolution."""
+    if not (consultation := await _owned(callback, callback_data.case, ctx)):
+        return
     case = case_number(consultation.id)
-    match callback_data.action:
-        case "write":
-            await context.update_data({FOCUS_KEY: consultation.id})
-            await bot.send_message(
-                curator.id,
-                _("✍️ Your messages now go to the student of {case}. /mine switches.").format(
-                    case=case
-                ),
-            )
-        case "note":
-            await context.set_state(CuratorForm.note)
-            await context.update_data({PENDING_KEY: consultation.id})
-            await bot.send_message(
-                curator.id,
-                _("📝 Write the note for {case}. The student will never see it.").format(case=case),
-            )
-        case "close":
-            await context.set_state(CuratorForm.closing)
-            await context.update_data({PENDING_KEY: consultation.id})
-            await bot.send_message(
-                curator.id,
-                _(
-                    "✅ Write a short resolution for {case}: what was done or agreed. It stays "
-                    "with the curators; the student gets a short notice and later a survey."
-                ).format(case=case),
-            )
-        case "history":
-            messages = await consultation_messages.history(session, consultation.id)
-            await bot.send_message(curator.id, history_text(consultation, messages))
-        case "transfer":
-            others = [c for c in roles.members(CURATOR) if c != consultation.curator_id]
-            if not others:
-                await bot.send_message(curator.id, _("There is no other curator to transfer to."))
-                return
-            names = [(c, await _staff_name(session, c)) for c in others]
-            await bot.send_message(
-                curator.id,
-                _("Transfer {case} to:").format(case=case),
-                reply_markup=transfer_keyboard(consultation.id, names),
-            )
+    closing = callback_data.action == "close"
+    context = ctx.state_of(ctx.user_id)
+    await context.set_state(CuratorForm.closing if closing else CuratorForm.note)
+    await context.update_data({PENDING_KEY: consultation.id})
+    prompt = (
+        _(
+            "✅ Write a short resolution for {case}: what was done or agreed. It stays "
+            "with the curators; the student gets a short notice and later a survey."
+        )
+        if closing
+        else _("📝 Write the note for {case}. The student will never see it.")
+    )
+    await ctx.bot.send_message(ctx.user_id, prompt.format(case=case))
+
+
+async def history_pressed(callback: CallbackQuery, callback_data: CaseAction, ctx: Ctx) -> None:
+    if consultation := await _owned(callback, callback_data.case, ctx):
+        messages = await consultation_messages.history(ctx.session, consultation.id)
+        await ctx.bot.send_message(ctx.user_id, history_text(consultation, messages))
+
+
+async def transfer_pressed(callback: CallbackQuery, callback_data: CaseAction, ctx: Ctx) -> None:
+    if not (consultation := await _owned(callback, callback_data.case, ctx)):
+        return
+    others = [c for c in ctx.roles.members(CURATOR) if c != consultation.curator_id]
+    if not others:
+        await ctx.bot.send_message(ctx.user_id, _("There is no other curator to transfer to."))
+        return
+    names = [(c, await _staff_name(ctx.session, c)) for c in others]
+    await ctx.bot.send_message(
+        ctx.user_id,
+        _("Transfer {case} to:").format(case=case_number(consultation.id)),
+        reply_markup=transfer_keyboard(consultation.id, names),
+    )
 
 
 async def _staff_name(session: AsyncSession, user_id: int) -> str:
@@ -273,50 +246,32 @@ async def _staff_name(session: AsyncSession, user_id: int) -> str:
     return _("curator {id}").format(id=user_id)
 
 
-async def transfer_to(
-    callback: CallbackQuery,
-    callback_data: TransferTo,
-    session: AsyncSession,
-    bot: Bot,
-    i18n: I18n,
-    settings: Settings,
-    roles: RoleDirectory,
-    planner: Planner,
-    fsm_storage: BaseStorage,
-    is_admin: bool,
-) -> None:
-    curator = callback.from_user
-    if not roles.is_curator(callback_data.curator) and not roles.is_admin(callback_data.curator):
+async def transfer_to(callback: CallbackQuery, callback_data: TransferTo, ctx: Ctx) -> None:
+    new_owner = callback_data.curator
+    if not ctx.roles.is_curator(new_owner) and not ctx.roles.is_admin(new_owner):
         await callback.answer(_("This person is no longer a curator."), show_alert=True)
         return
-    name = await _staff_name(session, callback_data.curator)
+    name = await _staff_name(ctx.session, new_owner)
     try:
         consultation = await consultations.transfer(
-            session,
-            callback_data.case,
-            curator.id,
-            callback_data.curator,
-            name,
-            override=is_admin,
+            ctx.session, callback_data.case, ctx.user_id, new_owner, name, override=ctx.is_admin
         )
     except ConsultationRefused as refusal:
         await callback.answer(refusal_text(refusal), show_alert=True)
         return
-    transferred_at = utcnow()
-    after_commit(session, lambda: planner.reply_timer(consultation.id, transferred_at))
+    transferred_at, planner = utcnow(), ctx.planner
+    after_commit(ctx.session, lambda: planner.reply_timer(consultation.id, transferred_at))
     # The old curator's focus stays: a message they write next is refused with the reason.
     await callback.answer()
-    case = case_number(consultation.id)
     if isinstance(callback.message, Message):
         await callback.message.edit_text(
             _("Consultation {case} is transferred to {name}.").format(
-                case=case, name=html.quote(name)
+                case=case_number(consultation.id), name=html.quote(name)
             )
         )
-    new_owner = callback_data.curator
-    await private_context(fsm_storage, bot, new_owner).update_data({FOCUS_KEY: consultation.id})
-    handover = _Transfer(curator.full_name, new_owner, name)
-    await _tell_transfer(session, i18n, settings, consultation, handover)
+    await ctx.state_of(new_owner).update_data({FOCUS_KEY: consultation.id})
+    handover = _Transfer(callback.from_user.full_name, new_owner, name)
+    await _tell_transfer(ctx.session, ctx.i18n, ctx.settings, consultation, handover)
 
 
 @dataclass(frozen=True)
@@ -371,7 +326,17 @@ def register_commands(router: Router) -> None:
     router.message.register(refuse_non_curator, Command(*CURATOR_COMMANDS))
     router.message.register(write_note, StateFilter(CuratorForm.note), HasRole(CURATOR))
     router.message.register(write_resolution, StateFilter(CuratorForm.closing), HasRole(CURATOR))
-    router.callback_query.register(case_action, CaseAction.filter(), HasRole(CURATOR))
+    curator = HasRole(CURATOR)
+    actions = (
+        (take_pressed, ("take",)),
+        (write_pressed, ("write",)),
+        (note_or_close_pressed, ("note", "close")),
+        (history_pressed, ("history",)),
+        (transfer_pressed, ("transfer",)),
+    )
+    for handler, names in actions:
+        router.callback_query.register(handler, CaseAction.filter(F.action.in_(names)), curator)
+    router.callback_query.register(stale_button, CaseAction.filter(), curator)
     router.callback_query.register(transfer_to, TransferTo.filter(), HasRole(CURATOR))
     router.callback_query.register(refuse_non_curator, CaseAction.filter())
     router.callback_query.register(refuse_non_curator, TransferTo.filter())

@@ -18,6 +18,7 @@ from bot.db.unit_of_work import after_commit
 from bot.handlers.common import refuse_non_curator
 from bot.handlers.consultation.notices import is_blocked
 from bot.handlers.consultation.texts import curator_header
+from bot.handlers.context import Ctx
 from bot.handlers.curator.context import refusal_text
 from bot.handlers.curator_assist.ui import (
     AssistSend,
@@ -35,7 +36,7 @@ from bot.outbox.queue import enqueue
 from bot.scheduler import Planner
 from bot.services import curator_assist
 from bot.services.consultations import ConsultationRefused
-from bot.services.knowledge import Entry, KnowledgeBase
+from bot.services.knowledge import Entry
 from bot.services.roles import CURATOR
 
 log = logging.getLogger(__name__)
@@ -56,17 +57,12 @@ async def send_suggestions(
     )
 
 
-async def show(
-    callback: CallbackQuery,
-    callback_data: AssistShow,
-    session: AsyncSession,
-    kb: KnowledgeBase,
-    is_admin: bool,
-) -> None:
+async def show(callback: CallbackQuery, callback_data: AssistShow, ctx: Ctx) -> None:
     """«📚» on the reply screen: the suggestions for everything the student wrote so far."""
+    session, kb = ctx.session, ctx.kb
     try:
         consultation = await curator_assist.owned_case(
-            session, callback_data.case, callback.from_user.id, override=is_admin
+            session, callback_data.case, ctx.user_id, override=ctx.is_admin
         )
     except ConsultationRefused as refusal:
         await callback.answer(refusal_text(refusal), show_alert=True)
@@ -77,23 +73,17 @@ async def show(
     await send_suggestions(session, callback.from_user.id, consultation, entries)
 
 
-async def send(
-    callback: CallbackQuery,
-    callback_data: AssistSend,
-    session: AsyncSession,
-    kb: KnowledgeBase,
-    planner: Planner,
-    is_admin: bool,
-) -> None:
+async def send(callback: CallbackQuery, callback_data: AssistSend, ctx: Ctx) -> None:
     """A tap on «📤»: the answer is stored as the curator's reply and counted, then sent."""
+    session, planner = ctx.session, ctx.planner
     try:
         consultation, entry = await curator_assist.answer_to_send(
             session,
-            kb,
+            ctx.kb,
             callback_data.case,
-            callback.from_user.id,
+            ctx.user_id,
             callback_data.entry,
-            override=is_admin,
+            override=ctx.is_admin,
         )
     except ConsultationRefused as refusal:
         await callback.answer(refusal_text(refusal), show_alert=True)
