@@ -24,8 +24,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from knowledge_base import morphology
-from knowledge_base import search as search_module
+from knowledge_base import morphology, vocabulary
 from knowledge_base.lexicon import Lexicon, default_lexicon
 from knowledge_base.loader import load_paths
 from knowledge_base.schema import LANGUAGES, FaqItem
@@ -144,7 +143,7 @@ def queries(items: Sequence[FaqItem], count: int, seed: int = 11) -> list[str]:
 
 
 def _clear_caches() -> None:
-    search_module._chunk_words.cache_clear()
+    vocabulary._chunk_words.cache_clear()
     morphology.word_key.cache_clear()
     morphology.russian_lemma.cache_clear()
 

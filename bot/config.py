@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     webhook_host: str = "127.0.0.1"
     webhook_port: int = 8080
     webhook_secret: str | None = None
+    # Several replicas: dialog state, per-user ordering, flood counters and change notices
+    # shared through Redis (unset: one process keeps them in memory and the store).
+    redis_url: str | None = None
+    redis_prefix: str = "kelisim"
+    # Off on webhook replicas when `kelisim worker` runs the scheduled work for all of them.
+    scheduler: bool = True
     log_level: str = "INFO"
     # A TrueType font with Kazakh letters for the progress card (default: DejaVu Sans if found).
     progress_font: str | None = None
@@ -97,6 +103,14 @@ class Settings(BaseSettings):
     spool_path: Path | None = None
     # Seconds between attempts to replay them.
     spool_retry_every: float = 5.0
+    # The outbox's pace: messages a second overall, a second per private chat (with bursts of
+    # `outbox_chat_burst`), a minute per group; and how long a message is retried before
+    # it is given up ("dead", see `kelisim outbox`).
+    outbox_rate: float = 25.0
+    outbox_chat_rate: float = 1.0
+    outbox_chat_burst: float = 10.0
+    outbox_group_per_minute: float = 20.0
+    outbox_give_up_after: float = 86_400.0
 
     @field_validator("admin_ids", "curator_ids", mode="before")
     @classmethod
@@ -104,11 +118,23 @@ class Settings(BaseSettings):
         return _id_list(value)
 
     @field_validator(
-        "telegram_api_url", "webhook_url", "rasa_token", "webhook_secret", mode="before"
+        "telegram_api_url",
+        "webhook_url",
+        "rasa_token",
+        "webhook_secret",
+        "redis_url",
+        mode="before",
     )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("scheduler", mode="before")
+    @classmethod
+    def _on_off(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() in ("on", "off"):
+            return value.strip().lower() == "on"
+        return value
 
     @field_validator("curator_chat_id", mode="before")
     @classmethod

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from nlu import rule_words as words
 from nlu.normalize import normalize_word
 
 __all__ = ["FALLBACK_INTENT", "NluResult", "language_code", "rule_based_parse"]
@@ -116,360 +117,6 @@ class _Message:
         return count
 
 
-# Discrimination, insults, threats, fights, beatings, bullying, harassment (kk and ru).
-# Prefixes are chosen so that everyday words do not start with them: not "ур" (урок), not
-# "саба" (сабак, a lesson), not "бил" (билет).
-_INCIDENT = (
-    # Kazakh
-    "кемсит",  # кемсіту: discriminate
-    "корла",  # қорлау: insult, humiliate
-    "балагат",  # балағаттау: swear at
-    "бокта",  # боқтау: swear at
-    "мазак",  # мазақтау: mock
-    "келеке",  # ridicule
-    "коркыт",  # қорқыту: threaten, frighten
-    "кокан",  # қоқан-лоқы: threats
-    "локы",
-    "урды",  # ұрды, ұрып, ұрған, ...: beat
-    "урып",
-    "урган",
-    "урад",
-    "урмак",
-    "урыс",  # ұрыс: fight, quarrel
-    "тобелес",  # төбелес: fight
-    "сокты",  # соқты: hit
-    "согып",
-    "соккы",  # соққы: blow
-    "сабад",  # сабады: beat up
-    "сабап",
-    "сабаган",
-    "сабай",
-    "шабуыл",  # attack
-    "шабуйл",
-    "зорлык",  # зорлық: violence
-    "зорла",
-    "кудала",  # қудалау: persecute
-    "кысым",  # қысым: pressure
-    "жабирл",  # жәбірлеу: oppress
-    "шеттет",  # шеттету: ostracise
-    "ошпенди",  # өшпенділік: hatred
-    "ултшыл",  # ұлтшыл: nationalist (нәсілшіл, racist, is covered by "насил" below)
-    "жанжал",  # conflict, scandal
-    # Russian
-    "дискрими",
-    "оскорб",
-    "униж",
-    "угрож",
-    "угроз",
-    "запуг",
-    "избил",
-    "избив",
-    "избит",
-    "побил",
-    "побои",
-    "бьют",
-    "ударил",
-    "ударят",
-    "драк",
-    "дерутся",
-    "подрал",
-    "травл",
-    "травят",
-    "травит",
-    "буллинг",
-    "булинг",
-    "булли",
-    "издева",
-    "насил",
-    "расизм",
-    "расист",
-    "нацист",
-    "национализм",
-    "националист",
-    "ксенофоб",
-    "притесн",
-    "преслед",
-    "обзыва",
-    "обозвал",
-    "гноб",
-    "домога",
-    "шантаж",
-    "вымога",
-    "агресс",
-    "конфликт",
-    "нападе",
-    "напал",
-    "приставал",
-    "пристают",
-    "харассмент",
-)
-
-# Deleting one's data: a strong verb with the data or "me", a weak one with the data only
-# («мені топтан шығарып тастады», "they threw me out of the group", is not a request).
-_DELETE_STRONG = ("удал", "стер", "стир", "сотр", "ошир", "жой", "уничтож")
-_DELETE_WEAK = ("таста", "тазала", "очист")
-_DATA = ("данн", "аккаунт", "профил", "дерек", "малимет", "акпарат", "персонал", "информац", "база")
-_ME = frozenset({"мени", "мен", "меня"})
-_FORGET = ("умыт", "забуд", "забыт")
-_WITHDRAW = ("отозв", "отзов", "кайтар")
-_CONSENT = ("соглас", "келисим")
-
-_MY = frozenset({"мои", "моя", "моих", "мое", "мой", "моей", "моего", "моим", "менин", "статус"})
-_REQUESTS = (
-    "заявк",
-    "обращен",
-    "консульт",
-    "консул",  # Latin "konsultatsiia" loses the soft sign
-    "запрос",
-    "отиниш",
-    "отиним",
-    "кенес",
-    "сураныс",
-    "сауал",
-)
-# Kazakh says "my requests" with a possessive ending rather than a separate word.
-_OWN_REQUESTS = (
-    "отинишим",
-    "отиништерим",
-    "отинимим",
-    "отинимдерим",
-    "кенесим",
-    "кенестерим",
-    "сауалдарым",
-    "сураныстарым",
-    "консультациям",
-    "консультацияларым",
-    "консултатсиям",
-    "консултатсииам",
-    "заявкам",
-)
-
-_CONSULTATION = (
-    "консульт",
-    "консултац",
-    "консултатс",
-    "кенес",  # кеңес: advice, consultation
-    "акылдас",  # ақылдасу: consult
-    "куратор",
-    "психолог",
-    "маман",  # specialist
-    "специалист",
-)
-
-_COURSES = (
-    "курс",
-    "тренинг",
-    "факультатив",
-    "мастер",
-    "вебинар",
-    "учебн",
-    "методич",
-    "адистеме",  # әдістеме: methodology
-    "окулык",  # оқулық: textbook
-    "курал",  # оқу құралы: study aid
-    "материал",
-)
-_EVENTS = (
-    "мероприят",
-    "мерприят",
-    "событи",
-    "шара",  # іс-шара: event
-    "фестивал",
-    "экскурс",
-    "концерт",
-    "афиш",
-)
-_CLUB = ("клуб",)
-_MEETING = ("жиналыс", "кездесу", "встреч", "собира", "отырыс")
-_DAY = ("кун", "день", "дни", "дня")
-_CULTURE = ("мадениет", "культур")
-
-_FEEDBACK = (
-    "отзыв",
-    "отзыф",
-    "пикир",
-    "усыныс",
-    "предложен",
-    "жалоб",
-    "пожалова",
-    "оцен",
-    "фидбек",
-    "наразы",  # наразылық: discontent
-    "идея",
-    "улучш",
-    "жаксарт",  # жақсарту: improve
-)
-_FEEDBACK_PHRASES = ("кери байланыс", "обратная связь", "обратную связь")
-_RATE = ("бага",)  # баға қою: to rate
-_PUT = ("кой",)
-
-_KAZAKH_LANGUAGE = ("казак", "казах")
-_RUSSIAN_LANGUAGE = ("орыс", "русск")
-# "Казахстан" starts like "казах" but names the country, not the language.
-_COUNTRY = ("казахстан", "казакстан")
-_LANGUAGE_NOUN = ("тил", "язык")
-_SWITCH = (
-    "ауыстыр",  # ауыстыру: change
-    "ауйстыр",
-    "озгерт",  # өзгерту: change
-    "кошир",  # көшіру: move
-    "кошей",
-    "переключ",
-    "перейд",
-    "перейти",
-    "перевед",
-    "смен",
-    "помен",
-    "сойле",  # сөйлеу: speak
-    "говор",
-    "общат",
-    "общай",
-    "пиши",
-    "отвеч",
-    "жаз",  # жазу: write
-)
-
-_HELP = (
-    "помощ",
-    "помог",
-    "помоч",
-    "комек",
-    "хелп",
-    "команд",
-    "умееш",
-    "инструкц",
-    "функци",
-    "мумкиндик",  # мүмкіндік: possibility
-    "возможност",
-    "меню",
-    "пайдалан",  # пайдалану: use
-    "пользова",
-)
-_HELP_PHRASES = (
-    "не истей",
-    "не истейтин",
-    "не келеди",
-    "что ты можешь",
-    "что ты умеешь",
-    "что тут",
-    "что здесь",
-    "как работает",
-    "все работает",
-    "мунда не",
-)
-
-_BOTS = ("бот", "робот", "программ", "компьютер", "нейросет", "ботсын", "ботпы")
-_PEOPLE = ("адам", "человек", "живой", "живым", "тири")
-_QUESTION_PARTICLES = frozenset({"ма", "ме", "ба", "бе", "па", "пе", "ли", "мы", "ми"})
-_BOT_PHRASES = ("с кем я говорю", "киммен сойлесип", "кто ты", "кто вы", "сен кимсин", "сиз кимсиз")
-_YOU = frozenset({"ты", "вы", "сен", "сиз", "ботсын", "адамсын", "ботпысын", "сенбе"})
-
-_AFFIRM = frozenset(
-    {
-        "иа",
-        "ия",
-        "ие",
-        "да",
-        "даа",
-        "ага",
-        "угу",
-        "конечно",
-        "разумеется",
-        "ок",
-        "окей",
-        "окай",
-        "ладно",
-        "хорошо",
-        "отлично",
-        "верно",
-        "точно",
-        "правильно",
-        "согласен",
-        "согласна",
-        "давай",
-        "давайте",
-        "дурыс",
-        "арине",
-        "жарайды",
-        "болады",
-        "болсын",
-        "бопты",
-        "мейли",
-        "макул",
-        "келисемин",
-        "келисемиз",
-        "солай",
-        "дал",
-        "ес",
-        "иес",
-    }
-)
-_NEGATION = frozenset(
-    {"нет", "неа", "нетушки", "жок", "ешкашан", "ешкандай", "отмена", "ноу", "ненадо"}
-)
-_DENY_WORDS = _NEGATION | frozenset(
-    {"не", "но", "надо", "нужно", "нужна", "керек", "кажет", "хочу", "спасибо", "рахмет", "емес"}
-)
-_DENY_STEMS = ("каламай", "келиспей", "токтат")
-_DENY_PHRASES = ("керек емес", "кажет емес", "олай емес", "дурыс емес", "кереги жок", "не надо")
-
-_THANKS = ("рахмет", "ракмет", "спасибо", "спасиб", "спс", "благодар", "алгыс", "тханк", "сенк")
-_GREET_STEMS = (
-    "салем",
-    "салам",
-    "армысы",
-    "ассалау",
-    "ассалам",
-    "привет",
-    "здравств",
-    "здраств",
-    "здрасьт",
-    "здрасте",
-    "хелло",
-    "хеллоу",
-    "калайсы",  # қалайсың: how are you
-)
-_GREET_WORDS = frozenset({"хай", "хи", "ку", "салют"})
-_GREET_PHRASES = (
-    "добрый день",
-    "добрый вечер",
-    "доброе утро",
-    "кайырлы кун",
-    "кайырлы тан",
-    "кайырлы кеш",
-    "как дела",
-    "аман есен",
-    "аман есенсин",
-    "аман есенсиз",
-)
-_GOODBYE_STEMS = ("пока", "прощ", "кориск", "кездеск")
-_GOODBYE_WORDS = frozenset(
-    {"бай", "гудбай", "кош", "шыктым", "кеттим", "кетемин", "пошла", "пошел", "ушла", "ушел"}
-)
-_GOODBYE_PHRASES = (
-    "до свидания",
-    "до свидани",
-    "дос видания",
-    "до встречи",
-    "до новых",
-    "до завтра",
-    "всего доброго",
-    "всего хорошего",
-    "спокойной ночи",
-    "сау бол",
-    "сау болыныз",
-    "сау болыныздар",
-    "сау болын",
-    "сау болындар",
-    "кош бол",
-    "кош сау",
-    "кайырлы тун",
-    "жаксы тун",
-    "тыныш уйыкта",
-    "жаксы демалыныз",
-    "келеси жолга дейин",
-)
-
 # Small talk counts as such only in a short message mostly made of it: "привет, подскажи где
 # деканат?" is a question for the knowledge base, "спасибо, помогли" is thanks.
 _SMALL_TALK_MAX_WORDS = 4
@@ -480,11 +127,11 @@ _BOT_MAX_WORDS = 8
 
 
 def _word_language(word: str) -> str | None:
-    if word.startswith(_COUNTRY):
+    if word.startswith(words.COUNTRY):
         return None
-    if word.startswith(_KAZAKH_LANGUAGE):
+    if word.startswith(words.KAZAKH_LANGUAGE):
         return "kk"
-    if word.startswith(_RUSSIAN_LANGUAGE):
+    if word.startswith(words.RUSSIAN_LANGUAGE):
         return "ru"
     return None
 
@@ -516,43 +163,47 @@ def _language_entity(message: _Message) -> dict[str, Any] | None:
 
 def _wants_deletion(m: _Message) -> bool:
     return (
-        (m.has(_DELETE_STRONG) and (m.has(_DATA) or m.has_word(_ME)))
-        or (m.has(_DELETE_WEAK) and m.has(_DATA))
-        or (m.has(_FORGET) and m.has_word(_ME))
-        or (m.has(_WITHDRAW) and m.has(_CONSENT))
+        (m.has(words.DELETE_STRONG) and (m.has(words.DATA) or m.has_word(words.ME)))
+        or (m.has(words.DELETE_WEAK) and m.has(words.DATA))
+        or (m.has(words.FORGET) and m.has_word(words.ME))
+        or (m.has(words.WITHDRAW) and m.has(words.CONSENT))
     )
 
 
 def _asks_for_own_requests(m: _Message) -> bool:
-    return (m.has_word(_MY) and m.has(_REQUESTS)) or m.has(_OWN_REQUESTS)
+    return (m.has_word(words.MY) and m.has(words.REQUESTS)) or m.has(words.OWN_REQUESTS)
 
 
 def _is_feedback(m: _Message) -> bool:
-    return m.has(_FEEDBACK) or m.has_phrase(_FEEDBACK_PHRASES) or (m.has(_RATE) and m.has(_PUT))
+    return (
+        m.has(words.FEEDBACK)
+        or m.has_phrase(words.FEEDBACK_PHRASES)
+        or (m.has(words.RATE) and m.has(words.PUT))
+    )
 
 
 def _is_event(m: _Message) -> bool:
     return (
-        m.has(_EVENTS)
-        or (m.has(_CLUB) and m.has(_MEETING))
-        or (m.has(_CULTURE) and m.has(_DAY) and not m.has(_CLUB))
+        m.has(words.EVENTS)
+        or (m.has(words.CLUB) and m.has(words.MEETING))
+        or (m.has(words.CULTURE) and m.has(words.DAY) and not m.has(words.CLUB))
     )
 
 
 def _is_bot_challenge(m: _Message) -> bool:
-    if m.has_phrase(_BOT_PHRASES):
+    if m.has_phrase(words.BOT_PHRASES):
         return True
     if m.count > _BOT_MAX_WORDS:
         return False
-    asks = m.is_question or m.has_word(_QUESTION_PARTICLES)
-    return (m.has(_BOTS) or m.has(_PEOPLE)) and (asks or m.has_word(_YOU))
+    asks = m.is_question or m.has_word(words.QUESTION_PARTICLES)
+    return (m.has(words.BOTS) or m.has(words.PEOPLE)) and (asks or m.has_word(words.YOU))
 
 
 def _is_affirm(m: _Message) -> bool:
-    if m.has_word(_NEGATION) or m.has(_DENY_STEMS):
+    if m.has_word(words.NEGATION) or m.has(words.DENY_STEMS):
         return False
-    return (m.count <= 3 and all(w.text in _AFFIRM for w in m.words)) or (
-        m.count <= 4 and m.starts_with(_AFFIRM) and not m.is_question
+    return (m.count <= 3 and all(w.text in words.AFFIRM for w in m.words)) or (
+        m.count <= 4 and m.starts_with(words.AFFIRM) and not m.is_question
     )
 
 
@@ -560,10 +211,14 @@ def _is_deny(m: _Message) -> bool:
     if m.count > 5:
         return False
     return (
-        (m.count <= 3 and m.has_word(_NEGATION) and all(w.text in _DENY_WORDS for w in m.words))
-        or m.starts_with(_NEGATION)
-        or m.has(_DENY_STEMS)
-        or m.has_phrase(_DENY_PHRASES)
+        (
+            m.count <= 3
+            and m.has_word(words.NEGATION)
+            and all(w.text in words.DENY_WORDS for w in m.words)
+        )
+        or m.starts_with(words.NEGATION)
+        or m.has(words.DENY_STEMS)
+        or m.has_phrase(words.DENY_PHRASES)
     )
 
 
@@ -578,7 +233,7 @@ def _is_small_talk(
 
 def _classify(m: _Message) -> tuple[str, list[dict[str, Any]]]:
     # Order matters: the first matching rule wins, the most important first.
-    if m.has(_INCIDENT):
+    if m.has(words.INCIDENT):
         return "report_incident", []
     if _wants_deletion(m):
         return "delete_my_data", []
@@ -586,14 +241,14 @@ def _classify(m: _Message) -> tuple[str, list[dict[str, Any]]]:
         return "my_requests", []
     if _is_feedback(m):
         return "feedback", []
-    if m.has(_CONSULTATION):
+    if m.has(words.CONSULTATION):
         return "request_consultation", []
-    if m.has(_COURSES):
+    if m.has(words.COURSES):
         return "courses", []
     language = _language_entity(m)
     short_request = m.count <= 4 and not m.is_question
-    if (language is not None and (short_request or m.has(_SWITCH))) or (
-        m.has(_LANGUAGE_NOUN) and m.has(_SWITCH)
+    if (language is not None and (short_request or m.has(words.SWITCH))) or (
+        m.has(words.LANGUAGE_NOUN) and m.has(words.SWITCH)
     ):
         return "change_language", [language] if language is not None else []
     if _is_event(m):
@@ -602,15 +257,15 @@ def _classify(m: _Message) -> tuple[str, list[dict[str, Any]]]:
         return "deny", []
     if _is_affirm(m):
         return "affirm", []
-    if m.has(_THANKS) and m.count <= _THANKS_MAX_WORDS and not m.is_question:
+    if m.has(words.THANKS) and m.count <= _THANKS_MAX_WORDS and not m.is_question:
         return "thanks", []
-    if m.count <= _HELP_MAX_WORDS and (m.has(_HELP) or m.has_phrase(_HELP_PHRASES)):
+    if m.count <= _HELP_MAX_WORDS and (m.has(words.HELP) or m.has_phrase(words.HELP_PHRASES)):
         return "help", []
     if _is_bot_challenge(m):
         return "bot_challenge", []
-    if _is_small_talk(m, _GOODBYE_WORDS, _GOODBYE_STEMS, _GOODBYE_PHRASES):
+    if _is_small_talk(m, words.GOODBYE_WORDS, words.GOODBYE_STEMS, words.GOODBYE_PHRASES):
         return "goodbye", []
-    if _is_small_talk(m, _GREET_WORDS, _GREET_STEMS, _GREET_PHRASES):
+    if _is_small_talk(m, words.GREET_WORDS, words.GREET_STEMS, words.GREET_PHRASES):
         return "greet", []
     return "ask_faq", []
 

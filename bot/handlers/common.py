@@ -3,11 +3,17 @@ longer fits what it was pressed on."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
+
+from bot.handlers.context import Ctx
+from bot.middlewares.locale import PENDING_LANGUAGE_KEY
+from bot.services.users import Profile, set_language
 
 
 def admins_only() -> str:
@@ -56,3 +62,19 @@ async def at_step(callback: CallbackQuery, state: FSMContext, step: str) -> Mess
         await stale_button(callback)
         return None
     return callback.message
+
+
+async def switch_language(ctx: Ctx, code: str) -> None:
+    """Speak `code` from now on: stored for a consenting user, kept in the FSM before consent."""
+    profile = ctx.profile
+    if profile is not None:
+        await set_language(ctx.session, profile.id, code)
+        ctx.profiles.put(profile.id, Profile(profile.id, code, profile.consent_version))
+    else:
+        await ctx.state.update_data({PENDING_LANGUAGE_KEY: code})
+
+
+async def drop_buttons(message: Message) -> None:
+    """Take the buttons off a message once they have done their job (already gone is fine)."""
+    with contextlib.suppress(TelegramBadRequest):
+        await message.edit_reply_markup(reply_markup=None)

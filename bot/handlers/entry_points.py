@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.handlers.consultation.router import remember_incident, show_my_requests, start_consultation
 from bot.handlers.consultation.ui import urgent_offer_keyboard
-from bot.handlers.context import Ctx
 from bot.handlers.events.router import show_events
 from bot.handlers.kb_review.ui import as_of_line
 from bot.handlers.keyboards import (
@@ -25,9 +24,8 @@ from bot.handlers.keyboards import (
 )
 from bot.handlers.learning.ui import show_learning
 from bot.handlers.texts import help_numbers, how_to_reach_curator
-from bot.middlewares.locale import PENDING_LANGUAGE_KEY
 from bot.services.knowledge import Entry, KnowledgeBase
-from bot.services.users import Profile, set_language
+from bot.services.users import Profile
 
 # Knowledge-base categories that answer each entry point.
 LEARNING_CATEGORIES = ("learning", "courses")
@@ -134,13 +132,3 @@ async def courses(
 async def my_requests(message: Message, session: AsyncSession, user_id: int) -> None:
     """/my: the student's consultations with their status."""
     await show_my_requests(message, session, user_id)
-
-
-async def switch_language(ctx: Ctx, code: str) -> None:
-    """Speak `code` from now on: stored for a consenting user, kept in the FSM before consent."""
-    profile = ctx.profile
-    if profile is not None:
-        await set_language(ctx.session, profile.id, code)
-        ctx.profiles.put(profile.id, Profile(profile.id, code, profile.consent_version))
-    else:
-        await ctx.state.update_data({PENDING_LANGUAGE_KEY: code})

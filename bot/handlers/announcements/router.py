@@ -4,10 +4,7 @@ Everyone else is refused."""
 
 from __future__ import annotations
 
-import contextlib
-
-from aiogram import Router
-from aiogram.exceptions import TelegramBadRequest
+from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -24,9 +21,9 @@ from bot.handlers.announcements.ui import (
     cancel_keyboard,
     confirm_keyboard,
 )
-from bot.handlers.common import refuse_non_admin, stale_button
+from bot.handlers.common import drop_buttons, refuse_non_admin, stale_button
+from bot.handlers.context import Ctx
 from bot.handlers.filters import CommandText, HasRole, PrivateChat
-from bot.scheduler import Planner
 from bot.scheduler.outreach import start_announcement
 from bot.services import announcements
 from bot.services.roles import ADMIN
@@ -47,63 +44,53 @@ async def announce(message: Message, state: FSMContext) -> None:
     )
 
 
-async def announce_action(
-    callback: CallbackQuery,
-    callback_data: AnnounceAct,
-    state: FSMContext,
-    session: AsyncSession,
-    planner: Planner,
-) -> None:
-    message = callback.message
-    current = await state.get_state()
-    if callback_data.action == "cancel":
-        await state.clear()
-        await callback.answer(_("Cancelled; nothing was sent."))
-        if isinstance(message, Message):
-            with contextlib.suppress(TelegramBadRequest):
-                await message.edit_reply_markup(reply_markup=None)
-        return
-    if not isinstance(message, Message):
-        await callback.answer()
-        return
-    if (
-        callback_data.action == "audience"
-        and current == AnnounceDialog.audience.state
-        and announcements.audience_ok(callback_data.value)
+async def cancel_pressed(callback: CallbackQuery, ctx: Ctx) -> None:
+    await ctx.state.clear()
+    await callback.answer(_("Cancelled; nothing was sent."))
+    if isinstance(callback.message, Message):
+        await drop_buttons(callback.message)
+
+
+async def audience_chosen(callback: CallbackQuery, callback_data: AnnounceAct, ctx: Ctx) -> None:
+    if not isinstance(callback.message, Message) or not announcements.audience_ok(
+        callback_data.value
     ):
-        await state.update_data(audience=callback_data.value)
-        await state.set_state(AnnounceDialog.text_kk)
-        await callback.answer()
-        await message.answer(
-            _("Text in Kazakh (plain text, up to {n} characters):").format(
-                n=announcements.TEXT_MAX
-            ),
-            reply_markup=cancel_keyboard(),
-        )
+        await stale_button(callback)
         return
-    if callback_data.action == "send" and current == AnnounceDialog.confirm.state:
-        data = await state.get_data()
-        await state.clear()
-        announcement_id, recipients = await announcements.create(
-            session,
-            callback.from_user.id,
-            data["audience"],
-            html.quote(data["text_kk"]),
-            html.quote(data["text_ru"]),
-        )
-        # After the commit: the delivery job reads it from its own session.
-        after_commit(session, lambda: start_announcement(planner, announcement_id))
-        await callback.answer(_("Sending."))
-        with contextlib.suppress(TelegramBadRequest):
-            await message.edit_reply_markup(reply_markup=None)
-        await message.answer(
-            _(
-                "📨 Announcement #{id} is being sent to {count} students, about 25 a second. "
-                "I will report the result here."
-            ).format(id=announcement_id, count=recipients)
-        )
+    await ctx.state.update_data(audience=callback_data.value)
+    await ctx.state.set_state(AnnounceDialog.text_kk)
+    await callback.answer()
+    await callback.message.answer(
+        _("Text in Kazakh (plain text, up to {n} characters):").format(n=announcements.TEXT_MAX),
+        reply_markup=cancel_keyboard(),
+    )
+
+
+async def send_pressed(callback: CallbackQuery, ctx: Ctx) -> None:
+    message = callback.message
+    if not isinstance(message, Message):
+        await stale_button(callback)
         return
-    await stale_button(callback)
+    data = await ctx.state.get_data()
+    await ctx.state.clear()
+    announcement_id, recipients = await announcements.create(
+        ctx.session,
+        ctx.user_id,
+        data["audience"],
+        html.quote(data["text_kk"]),
+        html.quote(data["text_ru"]),
+    )
+    # After the commit: the delivery job reads it from its own session.
+    planner = ctx.planner
+    after_commit(ctx.session, lambda: start_announcement(planner, announcement_id))
+    await callback.answer(_("Sending."))
+    await drop_buttons(message)
+    await message.answer(
+        _(
+            "📨 Announcement #{id} is being sent to {count} students, about 25 a second. "
+            "I will report the result here."
+        ).format(id=announcement_id, count=recipients)
+    )
 
 
 async def announce_text(message: Message, state: FSMContext, session: AsyncSession) -> None:
@@ -153,6 +140,20 @@ def create_router() -> Router:
     router.message.register(
         announce_text, StateFilter(AnnounceDialog.text_kk, AnnounceDialog.text_ru), HasRole(ADMIN)
     )
-    router.callback_query.register(announce_action, AnnounceAct.filter(), HasRole(ADMIN))
+    admin = HasRole(ADMIN)
+    router.callback_query.register(cancel_pressed, AnnounceAct.filter(F.action == "cancel"), admin)
+    router.callback_query.register(
+        audience_chosen,
+        AnnounceAct.filter(F.action == "audience"),
+        StateFilter(AnnounceDialog.audience),
+        admin,
+    )
+    router.callback_query.register(
+        send_pressed,
+        AnnounceAct.filter(F.action == "send"),
+        StateFilter(AnnounceDialog.confirm),
+        admin,
+    )
+    router.callback_query.register(stale_button, AnnounceAct.filter(), admin)
     router.callback_query.register(refuse_non_admin, AnnounceAct.filter())
     return router

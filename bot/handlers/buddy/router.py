@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.unit_of_work import after_commit
 from bot.handlers.buddy import ui
-from bot.handlers.common import at_step, curators_only, stale_button
+from bot.handlers.common import at_step, curators_only, drop_buttons, stale_button
 from bot.handlers.context import Ctx
 from bot.handlers.filters import CommandText, PrivateChat
 from bot.handlers.quiz.ui import needs_consent_text
@@ -120,8 +120,7 @@ def _contact_prompt() -> str:
 
 async def _close_step(callback: CallbackQuery, message: Message) -> None:
     await callback.answer()
-    with contextlib.suppress(TelegramBadRequest):
-        await message.edit_reply_markup(reply_markup=None)
+    await drop_buttons(message)
 
 
 async def languages_chosen(callback: CallbackQuery, callback_data: ui.BuddyForm, ctx: Ctx) -> None:
@@ -227,8 +226,7 @@ async def end_button(callback: CallbackQuery, callback_data: ui.BuddyEnd, ctx: C
         return
     after_commit(ctx.session, ctx.planner.buddy_notices)
     await callback.answer(_("Ended."))
-    with contextlib.suppress(TelegramBadRequest):
-        await message.edit_reply_markup(reply_markup=None)
+    await drop_buttons(message)
     await message.answer(_("The pairing has ended. Thank you for taking part!"))
 
 
@@ -270,8 +268,7 @@ async def checkin_button(callback: CallbackQuery, callback_data: ui.BuddyCheckin
         await stale_button(callback)
         return
     await callback.answer(_("Thank you!"))
-    with contextlib.suppress(TelegramBadRequest):
-        await message.edit_reply_markup(reply_markup=None)
+    await drop_buttons(message)
     if callback_data.good:
         await message.answer(_("Glad to hear it! /buddy shows your buddy's contact any time."))
     else:

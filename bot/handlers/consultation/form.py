@@ -227,10 +227,7 @@ async def _open(
         if draft.urgent and await consultations.make_urgent(session, existing.id):
             existing = await consultations.get(session, existing.id) or existing
             case = existing.id
-            after_commit(
-                session,
-                lambda: _announce_urgent_again(bot, session, i18n, settings, roles, case),
-            )
+            await _announce_urgent_again(session, i18n, settings, roles, case)
             await message.answer(
                 _(
                     "Your open request {case} is now marked urgent, and every curator has been "
@@ -247,10 +244,7 @@ async def _open(
     await roles.refresh()
     # Curators see the card, and the SLA timer starts, only once the request is stored.
     assist = await curator_assist.suggestions(session, kb, consultation)
-    after_commit(
-        session,
-        lambda: announce(bot, session, i18n, settings, roles, consultation, assist=assist),
-    )
+    await announce(session, i18n, settings, roles, consultation, assist=assist)
     opened_at = aware(consultation.created_at) or utcnow()
     after_commit(session, lambda: planner.unclaimed(consultation.id, opened_at))
     if draft.urgent:
@@ -273,7 +267,6 @@ async def _open(
 
 
 async def _announce_urgent_again(
-    bot: Bot,
     session: AsyncSession,
     i18n: I18n,
     settings: Settings,
@@ -287,7 +280,6 @@ async def _announce_urgent_again(
     if consultation.curator_id is not None:
         people = {consultation.curator_id} | set(roles.members(ADMIN))
     await notify(
-        bot,
         session,
         i18n,
         settings,
@@ -296,7 +288,7 @@ async def _announce_urgent_again(
             "🚨 The student of consultation {case} reports an incident: it is now urgent."
         ).format(case=case_number(case)),
     )
-    await refresh_cards(bot, session, i18n, settings, consultation)
+    await refresh_cards(session, i18n, settings, consultation)
 
 
 async def form_answer(message: Message, state: FSMContext) -> None:

@@ -10,7 +10,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.handlers import entry_points as journeys
 from bot.handlers.callbacks import ShowEntry, Vote
-from bot.handlers.common import stale_button
+from bot.handlers.common import stale_button, switch_language
 from bot.handlers.context import Ctx
 from bot.handlers.filters import FreeText, PrivateChat
 from bot.handlers.keyboards import (
@@ -196,7 +196,7 @@ async def _routed_intent(message: Message, decision: Decision, ctx: Ctx) -> None
                     _("Choose your language:"), reply_markup=language_keyboard(language)
                 )
                 return
-            await journeys.switch_language(ctx, target)
+            await switch_language(ctx, target)
             with ctx.i18n.use_locale(target):
                 await message.answer(
                     _("Done: I will speak {language}.").format(language=language_name(target)),

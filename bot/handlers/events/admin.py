@@ -3,11 +3,9 @@ cancelling a published event; followers are told and reminders re-armed once it 
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime
 from typing import Any
 
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
@@ -16,7 +14,7 @@ from aiogram.utils.text_decorations import html_decoration as html
 
 from bot.db.models import Event, utcnow
 from bot.db.unit_of_work import after_commit
-from bot.handlers.common import stale_button
+from bot.handlers.common import drop_buttons, stale_button
 from bot.handlers.context import Ctx
 from bot.handlers.events.ui import (
     TIME_EXAMPLE,
@@ -116,8 +114,7 @@ async def discard_draft(callback: CallbackQuery, ctx: Ctx) -> None:
     await ctx.state.clear()
     await callback.answer(_("Cancelled; nothing was saved."))
     if isinstance(callback.message, Message):
-        with contextlib.suppress(TelegramBadRequest):
-            await callback.message.edit_reply_markup(reply_markup=None)
+        await drop_buttons(callback.message)
 
 
 async def kind_chosen(callback: CallbackQuery, callback_data: DraftAct, ctx: Ctx) -> None:
@@ -157,8 +154,7 @@ async def publish_draft(callback: CallbackQuery, ctx: Ctx) -> None:
     after_commit(ctx.session, lambda: schedule_event(planner, event_id, starts_at))
     after_commit(ctx.session, lambda: tell_kind_subscribers(planner, event_id))
     await callback.answer(_("Published."))
-    with contextlib.suppress(TelegramBadRequest):
-        await message.edit_reply_markup(reply_markup=None)
+    await drop_buttons(message)
     await message.answer(
         _(
             "✅ Published: event #{id}. Students subscribed to this kind are being told. "
@@ -366,8 +362,7 @@ async def cancel_confirmed(callback: CallbackQuery, callback_data: EventAdmin, c
     after_commit(ctx.session, lambda: tell_followers(planner, event_id, "cancelled"))
     await callback.answer(_("Cancelled."))
     assert isinstance(callback.message, Message)
-    with contextlib.suppress(TelegramBadRequest):
-        await callback.message.edit_reply_markup(reply_markup=None)
+    await drop_buttons(callback.message)
     await callback.message.answer(
         _("✖️ Event #{id} is cancelled; its followers are being told.").format(id=event.id)
     )

@@ -14,7 +14,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.handlers.common import admins_only, at_step, stale_button
+from bot.handlers.common import admins_only, at_step, drop_buttons, stale_button
 from bot.handlers.context import Ctx
 from bot.handlers.filters import CommandText, HasRole, PrivateChat
 from bot.handlers.groups import ui
@@ -249,8 +249,7 @@ def _draft(data: dict[str, object]) -> groups.GroupDraft:
 
 async def _close_step(callback: CallbackQuery, message: Message) -> None:
     await callback.answer()
-    with contextlib.suppress(TelegramBadRequest):
-        await message.edit_reply_markup(reply_markup=None)
+    await drop_buttons(message)
 
 
 async def interest_chosen(callback: CallbackQuery, callback_data: ui.GroupNew, ctx: Ctx) -> None:
@@ -277,8 +276,7 @@ async def confirm_chosen(callback: CallbackQuery, callback_data: ui.GroupNew, ct
         return
     draft = _draft(await ctx.state.get_data())
     await ctx.state.clear()
-    with contextlib.suppress(TelegramBadRequest):
-        await message.edit_reply_markup(reply_markup=None)
+    await drop_buttons(message)
     if callback_data.value != "yes":
         await callback.answer()
         await message.answer(_("Cancelled. Nothing was saved."))

@@ -7,9 +7,8 @@ from aiogram.filters import Command, CommandStart
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.handlers import entry_points as journeys
 from bot.handlers.callbacks import ConsentChoice, LanguageChoice
-from bot.handlers.common import stale_button
+from bot.handlers.common import stale_button, switch_language
 from bot.handlers.context import Ctx
 from bot.handlers.filters import CommandText, PrivateChat
 from bot.handlers.keyboards import consent_keyboard, language_keyboard, menu_keyboard
@@ -54,7 +53,7 @@ async def language_chosen(callback: CallbackQuery, callback_data: LanguageChoice
     if code not in ("kk", "ru") or callback.message is None:
         await stale_button(callback)
         return
-    await journeys.switch_language(ctx, code)
+    await switch_language(ctx, code)
     with ctx.i18n.use_locale(code):
         await callback.answer()
         if profile is not None and profile.consent_current:
