@@ -139,8 +139,6 @@ NOT_YET_THIN = {
     "bot.handlers.quiz.admin.quiz_edit_button",
     "bot.handlers.quiz.router.pick_option",
     "bot.handlers.quiz.admin.question_text_step",
-    "bot.handlers.consultation.form.form_step",
-    "bot.handlers.consultation.form.urgent_step",
     "bot.handlers.consultation.router.my_case_action",
     "bot.handlers.consultation.router.relay_from_student",
     "bot.handlers.consultation.router.consent_chosen",
