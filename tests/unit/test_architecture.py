@@ -136,9 +136,6 @@ def test_jobs_stored_under_their_old_paths_still_resolve() -> None:
 # Handlers still over the house limits (40 lines, 5 parameters); each is to be made thin, and
 # nothing may join the list: a new handler parses the update, calls one use case and renders.
 NOT_YET_THIN = {
-    "bot.handlers.quiz.admin.quiz_edit_button",
-    "bot.handlers.quiz.router.pick_option",
-    "bot.handlers.quiz.admin.question_text_step",
     "bot.handlers.consultation.router.my_case_action",
     "bot.handlers.consultation.router.relay_from_student",
     "bot.handlers.consultation.router.consent_chosen",
