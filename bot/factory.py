@@ -44,6 +44,7 @@ from bot.handlers.pulse.notices import schedule_pulse_dispatch
 from bot.handlers.quiz import router as quiz
 from bot.handlers.staff import router as staff
 from bot.i18n import create_i18n
+from bot.mail.jobs import schedule_mail_poll
 from bot.middlewares.callback_guard import CallbackGuardMiddleware
 from bot.middlewares.database import DbSessionMiddleware
 from bot.middlewares.locale import LocaleMiddleware, language_from_code
@@ -124,6 +125,7 @@ class App:
         schedule_review_reminder(self.planner)
         schedule_weekly_digest(self.planner)
         schedule_pulse_dispatch(self.planner)
+        schedule_mail_poll(self.planner)
         # Buddy-programme notices written while the bot was down (retention, say) go out.
         self.planner.buddy_notices()
 

@@ -21,6 +21,8 @@ from bot.handlers.consultation.texts import (
 )
 from bot.handlers.context import Ctx
 from bot.handlers.curator.context import FOCUS_KEY
+from bot.mail.intake import thread_of
+from bot.mail.replies import relay_by_mail
 from bot.services import consultation_messages, consultations
 
 # ----- relaying the curator's messages -----
@@ -29,9 +31,11 @@ from bot.services import consultation_messages, consultations
 log = logging.getLogger(__name__)
 
 
-def _undeliverable(consultation: Consultation | None, case: int, curator: int) -> str | None:
+def _undeliverable(
+    consultation: Consultation | None, by_mail: bool, case: int, curator: int
+) -> str | None:
     """Why the curator's message cannot go to the student of `case` any more, if it cannot."""
-    if consultation is None or consultation.student_id is None:
+    if consultation is None or (consultation.student_id is None and not by_mail):
         return _(
             "⚠️ Not delivered: the student of {case} has deleted their data, so the "
             "consultation is closed."
@@ -50,7 +54,13 @@ def _undeliverable(consultation: Consultation | None, case: int, curator: int) -
 async def relay_from_curator(message: Message, case: int, ctx: Ctx) -> None:
     """Pass the curator's message to the student, and show the curator whether it arrived."""
     consultation = await consultations.get(ctx.session, case)
-    if (reason := _undeliverable(consultation, case, ctx.user_id)) is not None:
+    # A consultation that came by e-mail has no Telegram student: replies go by e-mail.
+    thread = (
+        await thread_of(ctx.session, case)
+        if consultation is not None and consultation.student_id is None
+        else None
+    )
+    if (reason := _undeliverable(consultation, thread is not None, case, ctx.user_id)) is not None:
         await ctx.state.update_data({FOCUS_KEY: None})
         await message.answer(reason)
         return
@@ -62,6 +72,9 @@ async def relay_from_curator(message: Message, case: int, ctx: Ctx) -> None:
         )
         return
     kind, text, file_id = content
+    if thread is not None:
+        await relay_by_mail(message, ctx.session, ctx.planner, consultation, thread, kind, text)
+        return
     stored = await consultation_messages.add_curator_message(
         ctx.session, consultation, ctx.user_id, kind, text, file_id
     )
