@@ -323,7 +323,9 @@ async def test_survey_not_sent_to_a_student_who_blocked_the_bot(
 
 
 def _survey_status_is(app: App, status: str) -> bool:
-    rows = store_rows(app.settings.database_url, f"select status from {FollowUpSurvey.__tablename__}")
+    rows = store_rows(
+        app.settings.database_url, f"select status from {FollowUpSurvey.__tablename__}"
+    )
     return bool(rows and rows[0][0] == status)
 
 

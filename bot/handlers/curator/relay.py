@@ -9,7 +9,9 @@ import logging
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration as html
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.mail_models import MailThread
 from bot.db.models import Consultation
 from bot.handlers.consultation.delivery import relay_curator_message
 from bot.handlers.consultation.notices import (
@@ -51,15 +53,19 @@ def _undeliverable(
     return None
 
 
+async def _mail_thread(
+    session: AsyncSession, consultation: Consultation | None
+) -> MailThread | None:
+    """A consultation that came by e-mail has no Telegram student: replies go by e-mail."""
+    if consultation is None or consultation.student_id is not None:
+        return None
+    return await thread_of(session, consultation.id)
+
+
 async def relay_from_curator(message: Message, case: int, ctx: Ctx) -> None:
     """Pass the curator's message to the student, and show the curator whether it arrived."""
     consultation = await consultations.get(ctx.session, case)
-    # A consultation that came by e-mail has no Telegram student: replies go by e-mail.
-    thread = (
-        await thread_of(ctx.session, case)
-        if consultation is not None and consultation.student_id is None
-        else None
-    )
+    thread = await _mail_thread(ctx.session, consultation)
     if (reason := _undeliverable(consultation, thread is not None, case, ctx.user_id)) is not None:
         await ctx.state.update_data({FOCUS_KEY: None})
         await message.answer(reason)

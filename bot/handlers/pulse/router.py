@@ -18,7 +18,8 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.unit_of_work import after_commit
-from bot.handlers.common import refuse_non_admin, stale_button
+from bot.handlers.common import drop_buttons, refuse_non_admin, stale_button
+from bot.handlers.context import Ctx
 from bot.handlers.filters import CommandText, HasRole, PrivateChat
 from bot.handlers.pulse import faculty
 from bot.handlers.pulse.notices import dispatch_now
@@ -32,10 +33,9 @@ from bot.handlers.pulse.ui import (
     survey_line,
     thanks_text,
 )
-from bot.scheduler import Planner
 from bot.services import pulse
 from bot.services.pulse_chart import results_png
-from bot.services.roles import ADMIN, CURATOR, RoleDirectory
+from bot.services.roles import ADMIN, CURATOR
 
 MAX_DOCUMENT_BYTES = 64_000
 
@@ -131,42 +131,32 @@ async def survey_document(
     )
 
 
-async def admin_action(
-    callback: CallbackQuery,
-    callback_data: PulseAdmin,
-    session: AsyncSession,
-    planner: Planner,
-    roles: RoleDirectory,
-    language: str,
-) -> None:
-    message = callback.message
-    if callback_data.act == "send":
-        count = await pulse.queue_send(
-            session, callback_data.s, {*roles.members(ADMIN), *roles.members(CURATOR)}
-        )
-        if count is None:
-            await stale_button(callback)
-            return
-        after_commit(session, lambda: dispatch_now(planner))
-        await callback.answer(_("Sending."))
-        if isinstance(message, Message):
-            with contextlib.suppress(TelegramBadRequest):
-                await message.edit_reply_markup(reply_markup=None)
-            await message.answer(
-                _("📨 Survey #{id} is being sent to {count} students.").format(
-                    id=callback_data.s, count=count
-                )
+async def send_pressed(callback: CallbackQuery, callback_data: PulseAdmin, ctx: Ctx) -> None:
+    """«Send» on a survey: queued for every consenting student, staff left out."""
+    staff = {*ctx.roles.members(ADMIN), *ctx.roles.members(CURATOR)}
+    count = await pulse.queue_send(ctx.session, callback_data.s, staff)
+    if count is None:
+        await stale_button(callback)
+        return
+    planner = ctx.planner
+    after_commit(ctx.session, lambda: dispatch_now(planner))
+    await callback.answer(_("Sending."))
+    if isinstance(callback.message, Message):
+        await drop_buttons(callback.message)
+        await callback.message.answer(
+            _("📨 Survey #{id} is being sent to {count} students.").format(
+                id=callback_data.s, count=count
             )
+        )
+
+
+async def results_pressed(callback: CallbackQuery, callback_data: PulseAdmin, ctx: Ctx) -> None:
+    report = await pulse.results(ctx.session, callback_data.s)
+    if report is None or not isinstance(callback.message, Message):
+        await stale_button(callback)
         return
-    if callback_data.act == "results" and isinstance(message, Message):
-        report = await pulse.results(session, callback_data.s)
-        if report is None:
-            await stale_button(callback)
-            return
-        await callback.answer()
-        await send_results(message, report, language)
-        return
-    await stale_button(callback)
+    await callback.answer()
+    await send_results(callback.message, report, ctx.language)
 
 
 async def send_results(message: Message, report: pulse.Results, language: str) -> None:
@@ -209,7 +199,11 @@ def create_router() -> Router:
     admin.message.register(
         survey_document, StateFilter(PulseDialog.document), HasRole(ADMIN), F.text | F.document
     )
-    admin.callback_query.register(admin_action, PulseAdmin.filter(), HasRole(ADMIN))
+    admin.callback_query.register(send_pressed, PulseAdmin.filter(F.act == "send"), HasRole(ADMIN))
+    admin.callback_query.register(
+        results_pressed, PulseAdmin.filter(F.act == "results"), HasRole(ADMIN)
+    )
+    admin.callback_query.register(stale_button, PulseAdmin.filter(), HasRole(ADMIN))
     admin.callback_query.register(refuse_non_admin, PulseAdmin.filter())
     router.include_router(admin)
     return router
