@@ -7,9 +7,10 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from bot.cli_store import texts
 from bot.config import Settings
 
 
@@ -24,15 +25,6 @@ def _setup_logging(level: str) -> None:
     )
     # One line per Rasa request would drown the log; failures still come through as warnings.
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.root.level))
-
-
-def _texts(value: str) -> Iterator[str]:
-    """TEXT, or one text per line of standard input when TEXT is '-'."""
-    if value == "-":
-        for line in sys.stdin:
-            yield line.rstrip("\n")
-    else:
-        yield value
 
 
 # --- run, console, db -------------------------------------------------------------------------
@@ -142,7 +134,7 @@ def cmd_kb_export(args: argparse.Namespace) -> int:
 def cmd_kb_search(args: argparse.Namespace) -> int:
     async def _search(app: Any) -> int:
         as_json = args.json or args.text == "-"
-        for text in _texts(args.text):
+        for text in texts(args.text):
             result = app.kb.search(text, args.lang)
             best = result.best
             row = {
@@ -270,6 +262,39 @@ def cmd_report(args: argparse.Namespace) -> int:
         page = render_html(f"Kelisim report, {period}", summary, charts, language=args.lang)
         Path(args.html).write_text(page, encoding="utf-8")
         print(f"wrote {args.html}", file=sys.stderr)
+    return 0
+
+
+# --- outbox ---------------------------------------------------------------------------------------
+
+
+def cmd_outbox(args: argparse.Namespace) -> int:
+    from bot.outbox import admin
+
+    async def _outbox(app: Any) -> Any:
+        async with app.session_factory() as session, session.begin():
+            retried = 0
+            if args.retry or args.retry_dead:
+                retried = await admin.retry(session, args.retry or (), dead=args.retry_dead)
+            counts = await admin.counts(session)
+            shown = [admin.describe(row) for row in await admin.rows(session, limit=args.limit)]
+        return retried, counts, shown
+
+    retried, counts, shown = asyncio.run(_with_store(_outbox, seed=False))
+    if args.retry or args.retry_dead:
+        print(f"put back to be sent: {retried}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"counts": counts, "rows": shown}, ensure_ascii=False, indent=2))
+        return 0
+    print("  ".join(f"{status} {count}" for status, count in counts.items()))
+    for row in shown:
+        line = f"#{row['id']} {row['status']} {row['method']} to {row['chat_id']}"
+        line += f", {row['attempts']} attempt(s)"
+        if row["next_attempt"]:
+            line += f", next at {row['next_attempt']}"
+        if row["last_error"]:
+            line += f": {row['last_error']}"
+        print(line)
     return 0
 
 
@@ -437,6 +462,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="language of the charts' titles and labels (default en)",
     )
     p.set_defaults(func=cmd_report)
+
+    p = commands.add_parser(
+        "outbox",
+        help="messages the bot still owes: counts, pending/failed/dead rows; retry them",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--limit", type=int, default=50, help="rows to list (default 50)")
+    p.add_argument(
+        "--retry",
+        type=int,
+        action="append",
+        metavar="ID",
+        help="send failed or dead row ID again now (repeatable)",
+    )
+    p.add_argument("--retry-dead", action="store_true", help="send every dead row again")
+    p.set_defaults(func=cmd_outbox)
 
     from nlu.cli import register as register_nlu
 

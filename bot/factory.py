@@ -17,6 +17,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import ErrorEvent, Update
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.db.engine import create_engine, create_session_factory
@@ -43,6 +44,7 @@ from bot.handlers.pulse.notices import schedule_pulse_dispatch
 from bot.handlers.quiz import router as quiz
 from bot.handlers.staff import router as staff
 from bot.i18n import create_i18n
+from bot.mail.jobs import schedule_mail_poll
 from bot.middlewares.callback_guard import CallbackGuardMiddleware
 from bot.middlewares.database import DbSessionMiddleware
 from bot.middlewares.locale import LocaleMiddleware, language_from_code
@@ -50,6 +52,8 @@ from bot.middlewares.ordering import ChatOrderMiddleware
 from bot.middlewares.outage import StoreOutageMiddleware, UpdateSpool
 from bot.middlewares.roles import RolesMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
+from bot.outbox.hooks import HookContext
+from bot.outbox.sender import OutboxSender, Pacing
 from bot.scheduler import Planner
 from bot.scheduler.outreach import resume_outreach
 from bot.services.consultations import OpenCases
@@ -58,6 +62,7 @@ from bot.services.nlu_training import ModelTrainer
 from bot.services.questions import QuestionRecorder
 from bot.services.roles import RoleDirectory
 from bot.services.users import ProfileCache
+from bot.shared_state import SharedState, publish_changes_after_commit
 from bot.telegram.errors import describe, is_benign
 from bot.telegram.session import TelegramLimits, TelegramRetry
 from nlu.client import NluClient
@@ -81,16 +86,32 @@ class App:
     trainer: ModelTrainer = field(default_factory=ModelTrainer)
     cases: OpenCases | None = None
     planner: Planner | None = None
+    outbox: OutboxSender | None = None
+    shared: SharedState | None = None
 
     def __post_init__(self) -> None:
         if self.cases is None:
             self.cases = OpenCases(self.session_factory)
         if self.planner is None:
             self.planner = Planner(self.settings)
+        if self.outbox is None:
+            self.outbox = create_outbox(self.settings, self.session_factory)
+        self.outbox.make_context = self.outbox_context
+
+    def outbox_context(self, bot: Bot) -> HookContext:
+        """What the outbox's delivery hooks may use, with `bot`."""
+        return HookContext(bot=bot, i18n=self.i18n, settings=self.settings, planner=self.planner)
+
+    def start_outbox(self, bot: Bot) -> None:
+        """Send what the outbox owes (left from before a restart, too) in the background."""
+        assert self.outbox is not None
+        self.outbox.start(self.outbox_context(bot))
 
     def start_scheduler(self, bot: Bot) -> None:
-        """Run scheduled work (surveys, reminders, SLA nudges) with `bot`."""
+        """Run scheduled work (surveys, reminders, SLA nudges) with `bot`, and the outbox that
+        delivers what it writes."""
         assert self.planner is not None and self.cases is not None
+        self.start_outbox(bot)
         self.planner.start(
             bot,
             session_factory=self.session_factory,
@@ -104,20 +125,59 @@ class App:
         schedule_review_reminder(self.planner)
         schedule_weekly_digest(self.planner)
         schedule_pulse_dispatch(self.planner)
+        schedule_mail_poll(self.planner)
         # Buddy-programme notices written while the bot was down (retention, say) go out.
         self.planner.buddy_notices()
 
+    async def apply_changes(self, topics: dict[str, list[int]]) -> None:
+        """Another replica committed changes: refresh the copies they made stale."""
+        if "kb" in topics:
+            await self.kb.refresh(self.session_factory)
+        if "roles" in topics:
+            await self.roles.refresh(force=True)
+        if "cases" in topics and self.cases is not None:
+            await self.cases.refresh(force=True)
+        for user_id in topics.get("profiles", []):
+            if user_id == -1:
+                self.profiles.clear()
+                break
+            self.profiles.forget(user_id)
+
     async def aclose(self) -> None:
+        if self.outbox is not None:
+            await self.outbox.stop()
         if self.planner is not None:
             await self.planner.aclose()
         await self.recorder.aclose()
         await self.nlu.aclose()
         await self.engine.dispose()
+        if self.shared is not None:
+            await self.shared.aclose()
+
+
+def create_outbox(
+    settings: Settings, session_factory: async_sessionmaker[AsyncSession]
+) -> OutboxSender:
+    pacing = Pacing(
+        rate=settings.outbox_rate,
+        chat_rate=settings.outbox_chat_rate,
+        chat_burst=settings.outbox_chat_burst,
+        group_per_minute=settings.outbox_group_per_minute,
+    )
+    return OutboxSender(session_factory, pacing=pacing, give_up_after=settings.outbox_give_up_after)
 
 
 def create_app(settings: Settings, *, nlu: NluClient | None = None) -> App:
     engine = create_engine(settings.database_url)
-    session_factory = create_session_factory(engine)
+    shared = None
+    if settings.redis_url:
+        shared = SharedState(settings.redis_url, settings.redis_prefix)
+        # A Session class of this app's own: its listeners publish this app's changes only.
+        session_class = type("SharedSession", (Session,), {})
+        publish_changes_after_commit(session_class, shared)
+        session_factory = create_session_factory(engine, sync_session_class=session_class)
+    else:
+        session_factory = create_session_factory(engine)
     return App(
         settings=settings,
         engine=engine,
@@ -127,6 +187,7 @@ def create_app(settings: Settings, *, nlu: NluClient | None = None) -> App:
         kb=KnowledgeBase(),
         recorder=QuestionRecorder(session_factory, flush_interval=settings.log_flush_interval),
         roles=RoleDirectory(session_factory, settings.admin_ids, settings.curator_ids),
+        shared=shared,
     )
 
 
@@ -168,8 +229,11 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
 
 
 def create_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatcher:
+    if storage is None:
+        storage = app.shared.storage() if app.shared else StoreStorage(app.session_factory)
     dp = Dispatcher(
-        storage=storage or StoreStorage(app.session_factory),
+        storage=storage,
+        events_isolation=app.shared.isolation() if app.shared else None,
         settings=app.settings,
         nlu=app.nlu,
         kb=app.kb,
@@ -180,6 +244,7 @@ def create_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatche
         trainer=app.trainer,
         cases=app.cases,
         planner=app.planner,
+        outbox=app.outbox,
     )
     locale = LocaleMiddleware(app.i18n, app.profiles)
     throttling = ThrottlingMiddleware(
@@ -187,6 +252,7 @@ def create_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatche
         app.settings.throttle_window,
         roles=app.roles,
         cases=app.cases,
+        shared=app.shared,
     )
     roles = RolesMiddleware(app.roles)
     context = ContextMiddleware()

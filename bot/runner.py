@@ -115,7 +115,8 @@ async def run(settings: Settings) -> None:
         app.recorder.start()
         if app.cases is not None:
             await app.cases.refresh(force=True)
-        # Surveys, nudges and reminders that came due while the bot was down are sent now, once.
+        # Messages owed from before a stop go out (in each chat's order) as the outbox starts;
+        # surveys, nudges and reminders that came due while the bot was down are sent now, once.
         app.start_scheduler(bot)
         background.append(asyncio.create_task(enforce_retention(app), name="retention"))
         background.append(

@@ -45,6 +45,10 @@ def consult_settings(db_url: str, **overrides: Any) -> Settings:
         "sla_remind_after": 3600,
         "log_flush_interval": 0.05,
         "throttle_burst": 50,
+        "outbox_rate": 1000.0,
+        "outbox_chat_rate": 1000.0,
+        "outbox_chat_burst": 1000.0,
+        "outbox_group_per_minute": 60_000.0,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

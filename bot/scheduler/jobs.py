@@ -7,14 +7,20 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
-from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
+from aiogram.methods import SendMessage
 from aiogram.types import InlineKeyboardMarkup
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import aware
 from bot.db.models import utcnow
+from bot.db.unit_of_work import after_commit, unit_of_work
+from bot.outbox.hooks import Delivery as Delivered
+from bot.outbox.hooks import HookContext, hook
+from bot.outbox.queue import enqueue
 from bot.scheduler.context import JobContext, scheduled_job
-from bot.scheduler.sending import notify, send_once
+from bot.scheduler.sending import notify
 from bot.services import consultations, surveys
 from bot.services.consultations import EventKind, Status
 from bot.services.roles import ADMIN, curators_to_notify
@@ -23,49 +29,74 @@ from bot.services.users import person_language
 log = logging.getLogger(__name__)
 
 
-async def _deliver_survey(ctx: JobContext, delivery: surveys.Delivery, reminder: bool) -> bool:
+SURVEY_DELIVERED = "survey.delivered"
+SURVEY_UNDELIVERED = "survey.undelivered"
+
+
+async def _owe_survey(
+    ctx: JobContext, session: AsyncSession, delivery: surveys.Delivery, reminder: bool
+) -> None:
+    """Owe the survey (or its reminder) to the student, in the claim's transaction."""
     with ctx.i18n.context(), ctx.i18n.use_locale(delivery.language):
         notice = ctx.notices.survey(delivery.consultation_id, delivery.survey_id, reminder=reminder)
-    try:
-        await send_once(ctx.bot, delivery.student_id, notice.text, notice.markup)
-    except TelegramForbiddenError:
-        log.info("survey %s: the student blocked the bot", delivery.survey_id)
-        async with ctx.session_factory() as session, session.begin():
-            await surveys.mark_undeliverable(session, delivery.survey_id, delivery.student_id)
-        return False
-    except TelegramAPIError as exc:
-        log.warning("survey %s not delivered: %s", delivery.survey_id, exc)
-        return False
-    async with ctx.session_factory() as session, session.begin():
-        await surveys.record_delivered(session, delivery.survey_id, reminder=reminder)
-    return True
+    await enqueue(
+        session,
+        SendMessage(chat_id=delivery.student_id, text=notice.text, reply_markup=notice.markup),
+        key=f"survey:{delivery.survey_id}:{'reminder' if reminder else 'survey'}",
+        on_sent=SURVEY_DELIVERED,
+        on_dead=SURVEY_UNDELIVERED,
+        args={"survey": delivery.survey_id, "reminder": reminder},
+    )
+
+
+@hook(SURVEY_DELIVERED)
+async def survey_delivered(
+    ctx: HookContext, session: AsyncSession, sent: Delivered, args: dict[str, Any]
+) -> None:
+    """Counted for the curator; the next step counts from this delivery, not from the plan,
+    so a bot that was down never sends a survey and its reminder together."""
+    survey_id = int(args["survey"])
+    await surveys.record_delivered(session, survey_id, reminder=bool(args["reminder"]))
+    if ctx.planner is None:
+        return
+    planner = ctx.planner
+    when = aware(sent.at) + timedelta(seconds=ctx.settings.survey_delay)
+    if args["reminder"]:
+        after_commit(session, lambda: planner.survey_expiry(survey_id, when))
+    else:
+        after_commit(session, lambda: planner.survey_reminder(survey_id, when))
+
+
+@hook(SURVEY_UNDELIVERED)
+async def survey_undelivered(
+    ctx: HookContext, session: AsyncSession, sent: Delivered, args: dict[str, Any]
+) -> None:
+    log.info("survey %s not delivered: %s", args["survey"], sent.error)
+    if (sent.error or "").startswith("chat gone") and not args["reminder"]:
+        await surveys.mark_undeliverable(session, int(args["survey"]), sent.chat_id)
 
 
 @scheduled_job
 async def send_survey(ctx: JobContext, survey_id: int) -> None:
     """Job: the follow-up survey, SURVEY_DELAY after the consultation closed."""
-    # Wait for a sending slot first: a burst then holds no connections, and a survey is
-    # marked sent only just before it is sent.
-    await ctx.pacer.wait()
-    async with ctx.session_factory() as session, session.begin():
+    async with unit_of_work(ctx.session_factory) as session:
         delivery = await surveys.claim_for_sending(session, survey_id)
-    if delivery is None:
-        return
-    if await _deliver_survey(ctx, delivery, reminder=False):
-        ctx.planner.survey_reminder(
-            survey_id, utcnow() + timedelta(seconds=ctx.settings.survey_delay)
-        )
+        if delivery is not None:
+            await _owe_survey(ctx, session, delivery, reminder=False)
 
 
 @scheduled_job
 async def remind_survey(ctx: JobContext, survey_id: int) -> None:
-    """Job: one reminder for an unanswered survey; it expires SURVEY_DELAY later."""
-    await ctx.pacer.wait()
-    async with ctx.session_factory() as session, session.begin():
+    """Job: one reminder for an unanswered survey; it expires SURVEY_DELAY after the reminder
+    is delivered (or after now, when there is nothing to remind)."""
+    async with unit_of_work(ctx.session_factory) as session:
         delivery = await surveys.claim_for_reminder(session, survey_id)
-    if delivery is not None:
-        await _deliver_survey(ctx, delivery, reminder=True)
-    ctx.planner.survey_expiry(survey_id, utcnow() + timedelta(seconds=ctx.settings.survey_delay))
+        if delivery is not None:
+            await _owe_survey(ctx, session, delivery, reminder=True)
+    if delivery is None:
+        ctx.planner.survey_expiry(
+            survey_id, utcnow() + timedelta(seconds=ctx.settings.survey_delay)
+        )
 
 
 @scheduled_job
@@ -79,7 +110,7 @@ async def expire_survey(ctx: JobContext, survey_id: int) -> None:
 async def nudge_unclaimed(ctx: JobContext, consultation_id: int, level: int) -> None:
     """Job: a consultation still waits for a curator — nudge curators, then tell admins."""
     await ctx.roles.refresh()
-    async with ctx.session_factory() as session, session.begin():
+    async with unit_of_work(ctx.session_factory) as session:
         consultation = await consultations.get(session, consultation_id)
         if consultation is None or consultation.status != Status.WAITING:
             return
@@ -101,7 +132,7 @@ async def nudge_unclaimed(ctx: JobContext, consultation_id: int, level: int) -> 
             return notices.unclaimed(consultation_id, waited, locale, escalated=level > 1).markup
 
         with ctx.i18n.context():
-            await notify(ctx.bot, session, ctx.i18n, ctx.settings, people, render, markup)
+            await notify(session, ctx.i18n, ctx.settings, people, render, markup)
         await consultations.record_event(
             session,
             consultation_id,
@@ -112,7 +143,7 @@ async def nudge_unclaimed(ctx: JobContext, consultation_id: int, level: int) -> 
 @scheduled_job
 async def nudge_curator(ctx: JobContext, consultation_id: int) -> None:
     """Job: the assigned curator has not replied for SLA_REMIND_AFTER."""
-    async with ctx.session_factory() as session, session.begin():
+    async with unit_of_work(ctx.session_factory) as session:
         consultation = await consultations.get(session, consultation_id)
         if (
             consultation is None
@@ -130,12 +161,12 @@ async def nudge_curator(ctx: JobContext, consultation_id: int) -> None:
         )
         with ctx.i18n.context(), ctx.i18n.use_locale(language):
             notice = ctx.notices.reply_overdue(consultation_id, waited, language)
-        try:
-            await ctx.bot.send_message(
-                consultation.curator_id, notice.text, reply_markup=notice.markup
-            )
-        except TelegramAPIError as exc:
-            log.info("could not reach curator %s: %s", consultation.curator_id, exc)
+        await enqueue(
+            session,
+            SendMessage(
+                chat_id=consultation.curator_id, text=notice.text, reply_markup=notice.markup
+            ),
+        )
         await consultations.record_event(
             session, consultation_id, EventKind.REPLY_NUDGED, consultation.curator_id
         )

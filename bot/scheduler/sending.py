@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramRetryAfter
+from aiogram.methods import SendMessage
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.outbox.queue import enqueue
 from bot.services.notifications import mark_blocked
 from bot.services.users import person_language
 
@@ -98,7 +100,6 @@ async def deliver(
 
 
 async def notify(
-    bot: Bot,
     session: AsyncSession,
     i18n: I18n,
     settings: Settings,
@@ -106,17 +107,14 @@ async def notify(
     render: Callable[[], str],
     markup: Callable[[], InlineKeyboardMarkup | None] | None = None,
 ) -> list[int]:
-    """Send `render()` to each person in their own language; returns who received it."""
-    reached = []
+    """Owe `render()` to each person, in their own language, through the outbox (sent once
+    `session` commits); returns who it is owed to."""
+    owed = []
     for person in people:
         language = await person_language(session, person, settings.default_language)
         with i18n.use_locale(language):
             text = render()
             keyboard = markup() if markup else None
-        try:
-            await bot.send_message(person, text, reply_markup=keyboard)
-        except TelegramAPIError as exc:
-            log.info("could not notify %s: %s", person, exc)
-            continue
-        reached.append(person)
-    return reached
+        await enqueue(session, SendMessage(chat_id=person, text=text, reply_markup=keyboard))
+        owed.append(person)
+    return owed

@@ -10,6 +10,7 @@ waits much longer than it (answerCallbackQuery gets a short one: Telegram drops 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -48,6 +49,11 @@ from bot.telegram.limits import (
 )
 
 log = logging.getLogger(__name__)
+
+# Set while the outbox sends: it retries durably itself, so the call fails fast instead.
+DURABLE_CALL: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "kelisim_durable_call", default=False
+)
 
 _CAPTIONED = (SendPhoto, SendDocument, SendVideo, SendAudio, SendVoice, SendAnimation, CopyMessage)
 _CALLBACK_BUDGET = 8.0
@@ -164,6 +170,8 @@ class TelegramRetry(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
+        if DURABLE_CALL.get():
+            return await make_request(bot, method)
         budget = (
             min(self.budget, _CALLBACK_BUDGET)
             if isinstance(method, AnswerCallbackQuery)

@@ -35,6 +35,7 @@ from aiogram.types import (
     ReplyKeyboardRemove,
     Update,
 )
+from sqlalchemy.exc import OperationalError
 
 from tests.fakes import builders
 from tests.fakes.recording import RecordingSession, chat_of
@@ -75,6 +76,8 @@ class ChatDriver:
         self._mark = len(recording.requests)
         self._callback_ids: set[str] = set()
         self._last_callback_id: str | None = None
+        # After each action, wait for the outbox to deliver what the bot owes.
+        self.drains = True
 
     # ----- what the user does -----
 
@@ -120,6 +123,7 @@ class ChatDriver:
         self.mark_read()
         update = Update(update_id=self.session.next_update_id(), edited_message=edited)
         await self.dispatcher.feed_update(self.bot, update, **self.feed_kwargs)
+        await self.drain()
         return edited
 
     async def set_blocked(self, blocked: bool) -> None:
@@ -138,6 +142,7 @@ class ChatDriver:
         self.mark_read()
         update = Update(update_id=self.session.next_update_id(), my_chat_member=event)
         await self.dispatcher.feed_update(self.bot, update, **self.feed_kwargs)
+        await self.drain()
 
     async def send_voice(self, duration: int = 3) -> Message:
         """Send a voice note."""
@@ -186,10 +191,20 @@ class ChatDriver:
         """Feed any update, starting a new action; a method returned by a handler is sent."""
         self.mark_read()
         result = await self.dispatcher.feed_update(self.bot, update, **self.feed_kwargs)
+        await self.drain()
         # Polling sends a method a handler returns instead of awaiting; do the same here.
         if isinstance(result, TelegramMethod):
             await self.bot(result)
         return result
+
+    async def drain(self) -> None:
+        """Wait until the outbox has delivered what the bot owes (as a user would, briefly)."""
+        outbox = self.dispatcher.workflow_data.get("outbox")
+        if outbox is not None and self.drains:
+            try:
+                await outbox.drain(self.bot)
+            except OperationalError:
+                pass  # the store is down: nothing could have been written to the outbox
 
     def mark_read(self) -> None:
         """Forget what was sent so far: `sent()` starts from here."""

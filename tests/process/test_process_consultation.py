@@ -67,6 +67,15 @@ def _with_keyboard(chat_id: int):  # type: ignore[no-untyped-def]
     return lambda call: call.chat_id == chat_id and "reply_markup" in call.params
 
 
+def _with_button(chat_id: int, label: str):  # type: ignore[no-untyped-def]
+    def matches(call: object) -> bool:
+        markup = getattr(call, "params", {}).get("reply_markup") or ""
+        shown = json.dumps(markup, ensure_ascii=False)
+        return getattr(call, "chat_id", None) == chat_id and label in shown
+
+    return matches
+
+
 def _is_survey(call: object) -> bool:
     markup = json.dumps(getattr(call, "params", {}).get("reply_markup") or "", ensure_ascii=False)
     return getattr(call, "chat_id", None) == STUDENT and "5 ⭐" in markup
@@ -90,7 +99,8 @@ async def test_survey_after_a_restart_is_sent_once(
         server.push_click(STUDENT, "📨")
         await server.wait_for("sendMessage", lambda c: c.chat_id == CURATOR, timeout=10, since=0)
         server.push_click(CURATOR, "✋", chat_id=CURATOR)
-        await server.wait_for("sendMessage", _with_keyboard(CURATOR), timeout=10)
+        # The owner's panel (its ✅ closes the case) comes after the suggestions.
+        await server.wait_for("sendMessage", _with_button(CURATOR, "✅"), timeout=10)
         server.push_message(CURATOR, "Сәлеметсіз бе!", first_name="Dana")
         await server.wait_for("sendMessage", lambda c: c.chat_id == STUDENT, timeout=10)
         server.push_click(CURATOR, "✅", chat_id=CURATOR)

@@ -9,9 +9,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
+from aiogram.methods import (
+    EditMessageText,
+    SendDocument,
+    SendMessage,
+    SendPhoto,
+    SendVoice,
+    TelegramMethod,
+)
 from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
@@ -19,18 +28,19 @@ from aiogram.utils.text_decorations import html_decoration as html
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.db.models import Consultation, ConsultationMessage
+from bot.db.models import Consultation
 from bot.handlers.consultation.texts import (
     card_text,
     case_number,
     duration_text,
     owner_line,
-    relay_header,
     survey_reminder_text,
     survey_text,
 )
 from bot.handlers.consultation.ui import owner_keyboard, rating_keyboard, take_keyboard
 from bot.handlers.curator_assist.ui import card_block
+from bot.outbox.hooks import Delivery, HookContext, hook
+from bot.outbox.queue import enqueue
 from bot.scheduler.port import Notice
 from bot.services import consultation_messages
 from bot.services.knowledge import Entry
@@ -69,6 +79,29 @@ def _plain_content(message: Message) -> tuple[str, str | None, str | None] | Non
     return None
 
 
+def content_method(
+    chat_id: int,
+    kind: str,
+    text: str | None,
+    file_id: str | None,
+    header: str,
+    reply_markup: InlineKeyboardMarkup | None = None,
+) -> TelegramMethod[Message]:
+    """The call that sends a text, photo, document or voice with `header` (HTML) above the
+    user's text. Nothing is cut here: the outbox (or the Bot session) splits what is over
+    Telegram's limits into parts."""
+    body = header + ("\n" + html.quote(text) if text else "")
+    if kind == "photo" and file_id:
+        return SendPhoto(chat_id=chat_id, photo=file_id, caption=body, reply_markup=reply_markup)
+    if kind == "document" and file_id:
+        return SendDocument(
+            chat_id=chat_id, document=file_id, caption=body, reply_markup=reply_markup
+        )
+    if kind == "voice" and file_id:
+        return SendVoice(chat_id=chat_id, voice=file_id, caption=body, reply_markup=reply_markup)
+    return SendMessage(chat_id=chat_id, text=body, reply_markup=reply_markup)
+
+
 async def send_content(
     bot: Bot,
     chat_id: int,
@@ -78,22 +111,14 @@ async def send_content(
     header: str,
     reply_markup: InlineKeyboardMarkup | None = None,
 ) -> Message:
-    """Send a text, photo, document or voice with `header` (HTML) above the user's text.
+    """Send `content_method(...)` now."""
+    return await bot(content_method(chat_id, kind, text, file_id, header, reply_markup))
 
-    Nothing is cut here: the Bot session splits what is over Telegram's limits into parts.
-    """
-    body = header + ("\n" + html.quote(text) if text else "")
-    if kind == "photo" and file_id:
-        return await bot.send_photo(chat_id, file_id, caption=body, reply_markup=reply_markup)
-    if kind == "document" and file_id:
-        return await bot.send_document(chat_id, file_id, caption=body, reply_markup=reply_markup)
-    if kind == "voice" and file_id:
-        return await bot.send_voice(chat_id, file_id, caption=body, reply_markup=reply_markup)
-    return await bot.send_message(chat_id, body, reply_markup=reply_markup)
+
+CARD_SENT = "consultation.card_sent"
 
 
 async def announce(
-    bot: Bot,
     session: AsyncSession,
     i18n: I18n,
     settings: Settings,
@@ -102,115 +127,73 @@ async def announce(
     *,
     assist: Sequence[Entry] = (),
 ) -> int:
-    """Post the card to the curators' group (if set) and to each curator privately, ending
+    """Owe the card to the curators' group (if set) and to each curator privately, ending
     with the `assist` entries closest to what the student wrote.
 
-    Returns how many cards were delivered. An unreachable group is logged, and the private
-    cards still go out.
+    Returns how many cards are owed. Each card's message id is stored once it is delivered
+    (for later edits); an unreachable chat is logged by the outbox.
     """
     first = await consultation_messages.first_student_text(session, consultation.id)
     targets: list[int] = []
     if settings.curator_chat_id is not None:
         targets.append(settings.curator_chat_id)
     targets += [p for p in curators_to_notify(roles, consultation.urgent) if p not in targets]
-    delivered = 0
     for chat_id in targets:
         language = await person_language(session, chat_id, settings.default_language)
         with i18n.use_locale(language):
             text = card_text(consultation, first, language, owner_line(consultation))
             text += card_block(assist, language)
             markup = take_keyboard(consultation.id)
-        try:
-            sent = await bot.send_message(chat_id, text, reply_markup=markup)
-        except TelegramAPIError as exc:
-            if chat_id == settings.curator_chat_id:
-                log.warning(
-                    "curators' chat %s is unreachable (%s); consultation %s goes to curators "
-                    "privately",
-                    chat_id,
-                    exc,
-                    consultation.id,
-                )
-            else:
-                log.info("could not send the card of %s to %s: %s", consultation.id, chat_id, exc)
-            continue
-        delivered += 1
-        await consultation_messages.add_card(session, consultation.id, chat_id, sent.message_id)
-    if not delivered:
-        log.error(
-            "consultation %s reached no curator: none is configured or reachable", consultation.id
+        await enqueue(
+            session,
+            SendMessage(chat_id=chat_id, text=text, reply_markup=markup),
+            key=f"card:{consultation.id}:{chat_id}",
+            on_sent=CARD_SENT,
+            args={"case": consultation.id},
         )
-    return delivered
+    if not targets:
+        log.error("consultation %s reached no curator: none is configured", consultation.id)
+    return len(targets)
+
+
+@hook(CARD_SENT)
+async def _card_sent(
+    ctx: HookContext, session: AsyncSession, delivery: Delivery, args: dict[str, Any]
+) -> None:
+    if delivery.message_id is not None:
+        await consultation_messages.add_card(
+            session, args["case"], delivery.chat_id, delivery.message_id
+        )
 
 
 async def refresh_cards(
-    bot: Bot, session: AsyncSession, i18n: I18n, settings: Settings, consultation: Consultation
+    session: AsyncSession, i18n: I18n, settings: Settings, consultation: Consultation
 ) -> None:
-    """Show the current owner (or closure) on every card; the Take button only while waiting."""
+    """Show the current owner (or closure) on every card; the Take button only while waiting.
+
+    The edits go through the outbox; a card deleted meanwhile is skipped there."""
     first = await consultation_messages.first_student_text(session, consultation.id)
     for card in await consultation_messages.cards(session, consultation.id):
         language = await person_language(session, card.chat_id, settings.default_language)
         with i18n.use_locale(language):
             text = card_text(consultation, first, language, owner_line(consultation))
             markup = take_keyboard(consultation.id) if consultation.status == "waiting" else None
-        try:
-            await bot.edit_message_text(
-                text=text, chat_id=card.chat_id, message_id=card.message_id, reply_markup=markup
-            )
-        except TelegramAPIError as exc:  # deleted, too old, or unchanged: the card is advisory
-            log.debug("card %s of %s not updated: %s", card.message_id, consultation.id, exc)
-
-
-async def relay_to_curator(
-    bot: Bot,
-    session: AsyncSession,
-    consultation: Consultation,
-    message: ConsultationMessage,
-    curator_id: int,
-) -> bool:
-    """Send one student message to the curator; True if Telegram accepted it."""
-    try:
-        sent = await send_content(
-            bot,
-            curator_id,
-            message.kind,
-            message.text,
-            message.file_id,
-            relay_header(consultation),
+        await enqueue(
+            session,
+            EditMessageText(
+                chat_id=card.chat_id, message_id=card.message_id, text=text, reply_markup=markup
+            ),
         )
-    except TelegramAPIError as exc:
-        log.warning(
-            "message of consultation %s not relayed to %s: %s", consultation.id, curator_id, exc
-        )
-        return False
-    await consultation_messages.mark_delivered(session, message.id, curator_id, sent.message_id)
-    return True
-
-
-async def deliver_backlog(
-    bot: Bot, session: AsyncSession, consultation: Consultation, curator_id: int
-) -> int:
-    """Everything the student wrote while waiting, in order, to the curator who took it."""
-    delivered = 0
-    for message in await consultation_messages.undelivered_student_messages(
-        session, consultation.id
-    ):
-        if not await relay_to_curator(bot, session, consultation, message, curator_id):
-            break  # keep the order: the rest waits for the next attempt
-        delivered += 1
-    return delivered
 
 
 async def send_owner_panel(
-    bot: Bot, curator_id: int, text: str, consultation_id: int
-) -> Message | None:
-    try:
-        return await bot.send_message(
-            curator_id, text, reply_markup=owner_keyboard(consultation_id)
-        )
-    except TelegramAPIError as exc:
-        log.info("could not reach curator %s: %s", curator_id, exc)
-        return None
+    session: AsyncSession, curator_id: int, text: str, consultation_id: int
+) -> None:
+    """Owe the owner's panel (the case and its buttons) to the curator."""
+    await enqueue(
+        session,
+        SendMessage(chat_id=curator_id, text=text, reply_markup=owner_keyboard(consultation_id)),
+    )
 
 
 def is_blocked(exc: TelegramAPIError) -> bool:

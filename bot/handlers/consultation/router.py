@@ -18,6 +18,8 @@ from bot.config import Settings
 from bot.db.models import Consultation
 from bot.db.unit_of_work import after_commit
 from bot.handlers.common import out_of_date, stale_button
+from bot.handlers.consultation import form
+from bot.handlers.consultation.delivery import relay_student_message
 from bot.handlers.consultation.form import (
     INCIDENT_KEY,
     ConsultForm,
@@ -26,14 +28,11 @@ from bot.handlers.consultation.form import (
     _tell_already_open,
     form_answer,
     form_message,
-    form_step,
     form_waiting_for_button,
-    urgent_step,
 )
 from bot.handlers.consultation.notices import (
     message_content,
     refresh_cards,
-    relay_to_curator,
 )
 from bot.handlers.consultation.texts import (
     area_label,
@@ -43,9 +42,7 @@ from bot.handlers.consultation.texts import (
 )
 from bot.handlers.consultation.ui import (
     ConsultConsent,
-    ConsultStep,
     StudentCase,
-    UrgentHelp,
     areas_keyboard,
     cancel_confirm_keyboard,
     consent_first_keyboard,
@@ -256,21 +253,11 @@ async def relay_from_student(
         session, consultation.id, kind, text, file_id
     )
     if consultation.status == consultations.Status.ACTIVE and consultation.curator_id:
-        curator_id = consultation.curator_id
         if starts_wait:
             after_commit(session, lambda: planner.reply_timer(consultation.id, stored.created_at))
-
-        async def relay() -> None:
-            if await relay_to_curator(bot, session, consultation, stored, curator_id):
-                return
-            await message.answer(
-                _(
-                    "Your message is saved in request {case}, but the curator could not be "
-                    "reached right now; they will see it in the history."
-                ).format(case=case_number(consultation.id))
-            )
-
-        after_commit(session, relay)
+        await relay_student_message(
+            session, consultation, stored, consultation.curator_id, consultation.language
+        )
         return
     await message.answer(
         _(
@@ -335,17 +322,16 @@ async def my_case_action(
                 case=case_number(cancelled.id)
             )
         )
-        after_commit(session, lambda: _tell_cancelled(bot, session, i18n, settings, cancelled))
+        await _tell_cancelled(session, i18n, settings, cancelled)
     else:
         await stale_button(callback)
 
 
 async def _tell_cancelled(
-    bot: Bot, session: AsyncSession, i18n: I18n, settings: Settings, cancelled: Consultation
+    session: AsyncSession, i18n: I18n, settings: Settings, cancelled: Consultation
 ) -> None:
     if cancelled.curator_id is not None:
         await notify(
-            bot,
             session,
             i18n,
             settings,
@@ -354,7 +340,7 @@ async def _tell_cancelled(
                 case=case_number(cancelled.id)
             ),
         )
-    await refresh_cards(bot, session, i18n, settings, cancelled)
+    await refresh_cards(session, i18n, settings, cancelled)
 
 
 def create_router() -> Router:
@@ -366,8 +352,7 @@ def create_router() -> Router:
     stats.register(router)
     curator.register_commands(router)
     router.callback_query.register(consent_chosen, ConsultConsent.filter())
-    router.callback_query.register(form_step, ConsultStep.filter())
-    router.callback_query.register(urgent_step, UrgentHelp.filter())
+    form.register(router)
     router.callback_query.register(my_case_action, StudentCase.filter())
     router.message.register(form_answer, StateFilter(ConsultForm.answering))
     router.message.register(form_message, StateFilter(ConsultForm.message))

@@ -7,8 +7,8 @@ import logging
 from datetime import timedelta
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
+from aiogram.methods import SendMessage
 from aiogram.types import Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
@@ -26,6 +26,7 @@ from bot.handlers.consultation.texts import (
     duration_text,
 )
 from bot.handlers.curator.context import FOCUS_KEY, PENDING_KEY, refusal_text
+from bot.outbox.queue import enqueue
 from bot.scheduler import Planner
 from bot.services import consultation_messages, consultations, surveys
 from bot.services.consultations import ConsultationRefused, OpenCases
@@ -115,21 +116,18 @@ async def _after_close(
             time=duration_text(settings.survey_delay, language),
         )
     )
-    after_commit(session, lambda: _tell_closed(session, bot, i18n, settings, consultation))
+    await _tell_closed(session, i18n, settings, consultation)
 
 
 async def _tell_closed(
-    session: AsyncSession, bot: Bot, i18n: I18n, settings: Settings, consultation: Consultation
+    session: AsyncSession, i18n: I18n, settings: Settings, consultation: Consultation
 ) -> None:
-    """After a close commits: the cards show it, and the student is told."""
-    await refresh_cards(bot, session, i18n, settings, consultation)
+    """With a close: the cards show it, and the student is told."""
+    await refresh_cards(session, i18n, settings, consultation)
     if consultation.student_id is not None:
         with i18n.use_locale(consultation.language):
             text = _(
                 "Your consultation {case} is closed by the curator. Thank you for reaching out! "
                 "Later I will ask you how it went. If you need help again, press /consult."
             ).format(case=case_number(consultation.id))
-        try:
-            await bot.send_message(consultation.student_id, text)
-        except TelegramAPIError as exc:
-            log.info("student of %s not told about closing: %s", consultation.id, exc)
+        await enqueue(session, SendMessage(chat_id=consultation.student_id, text=text))

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from aiogram import Bot, Router
-from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import BaseStorage
+from aiogram.methods import SendMessage
 from aiogram.types import CallbackQuery, Message
 from aiogram.types import User as TgUser
 from aiogram.utils.i18n import I18n
@@ -22,9 +23,8 @@ from bot.config import Settings
 from bot.db.models import Consultation, User, utcnow
 from bot.db.unit_of_work import after_commit
 from bot.handlers.common import refuse_non_curator, stale_button
+from bot.handlers.consultation.delivery import deliver_backlog
 from bot.handlers.consultation.notices import (
-    deliver_backlog,
-    is_blocked,
     person_language,
     refresh_cards,
     send_owner_panel,
@@ -50,13 +50,14 @@ from bot.handlers.curator.context import (
     PENDING_KEY,
     CuratorForm,
     CuratorTarget,
-    _mark_blocked,
     private_context,
     refusal_text,
 )
 from bot.handlers.curator.relay import relay_from_curator
 from bot.handlers.curator_assist.router import send_suggestions
 from bot.handlers.filters import HasRole
+from bot.outbox.hooks import Delivery, HookContext, hook
+from bot.outbox.queue import enqueue
 from bot.scheduler import Planner
 from bot.scheduler.sending import notify
 from bot.services import consultation_messages, consultations, curator_assist
@@ -65,6 +66,8 @@ from bot.services.knowledge import KnowledgeBase
 from bot.services.roles import CURATOR, RoleDirectory
 
 log = logging.getLogger(__name__)
+
+STUDENT_UNREACHABLE = "consultation.student_unreachable_on_take"
 
 # ----- /queue, /mine -----
 
@@ -147,23 +150,23 @@ async def _take(
     await private_context(storage, bot, curator.id).update_data({FOCUS_KEY: consultation.id})
     # The closest knowledge-base answers arrive just before the panel, which stays the newest.
     entries = await curator_assist.suggestions(session, kb, consultation)
-    after_commit(session, lambda: send_suggestions(bot, curator.id, consultation, entries))
-    after_commit(session, lambda: _hand_over(session, bot, i18n, settings, consultation, curator))
+    await send_suggestions(session, curator.id, consultation, entries)
+    await _hand_over(session, i18n, settings, consultation, curator)
 
 
 async def _hand_over(
     session: AsyncSession,
-    bot: Bot,
     i18n: I18n,
     settings: Settings,
     consultation: Consultation,
     curator: TgUser,
 ) -> None:
-    """After a take commits: the owner's panel, the backlog, the cards, the student."""
+    """With a take: the owner's panel, the backlog, the cards, the student (all owed in the
+    take's transaction)."""
     first = await consultation_messages.first_student_text(session, consultation.id)
     language = await person_language(session, curator.id, settings.default_language)
     await send_owner_panel(
-        bot,
+        session,
         curator.id,
         card_text(consultation, first, language, owner_line(consultation))
         + "\n\n"
@@ -174,22 +177,31 @@ async def _hand_over(
         ),
         consultation.id,
     )
-    await deliver_backlog(bot, session, consultation, curator.id)
-    await refresh_cards(bot, session, i18n, settings, consultation)
+    await deliver_backlog(session, consultation, curator.id)
+    await refresh_cards(session, i18n, settings, consultation)
     if consultation.student_id is not None:
         with i18n.use_locale(consultation.language):
             text = _(
                 "A curator, {name}, has taken your request {case}. Write here: your messages "
                 "go straight to them."
             ).format(name=html.quote(curator.first_name), case=case_number(consultation.id))
-        try:
-            await bot.send_message(consultation.student_id, text)
-        except TelegramAPIError as exc:
-            if is_blocked(exc):
-                await _mark_blocked(session, consultation.student_id)
-                await bot.send_message(
-                    curator.id, _("⚠️ The student has blocked the bot and cannot be reached.")
-                )
+        await enqueue(
+            session,
+            SendMessage(chat_id=consultation.student_id, text=text),
+            on_dead=STUDENT_UNREACHABLE,
+            args={"curator": curator.id, "language": language},
+        )
+
+
+@hook(STUDENT_UNREACHABLE)
+async def _student_unreachable(
+    ctx: HookContext, session: AsyncSession, delivery: Delivery, args: dict[str, Any]
+) -> None:
+    if not (delivery.error or "").startswith("chat gone"):
+        return
+    with ctx.i18n.context(), ctx.i18n.use_locale(args.get("language") or "kk"):
+        text = _("⚠️ The student has blocked the bot and cannot be reached.")
+    await enqueue(session, SendMessage(chat_id=args["curator"], text=text))
 
 
 async def _owner_action(
@@ -304,9 +316,7 @@ async def transfer_to(
     new_owner = callback_data.curator
     await private_context(fsm_storage, bot, new_owner).update_data({FOCUS_KEY: consultation.id})
     handover = _Transfer(curator.full_name, new_owner, name)
-    after_commit(
-        session, lambda: _tell_transfer(session, bot, i18n, settings, consultation, handover)
-    )
+    await _tell_transfer(session, i18n, settings, consultation, handover)
 
 
 @dataclass(frozen=True)
@@ -318,13 +328,12 @@ class _Transfer:
 
 async def _tell_transfer(
     session: AsyncSession,
-    bot: Bot,
     i18n: I18n,
     settings: Settings,
     consultation: Consultation,
     handover: _Transfer,
 ) -> None:
-    """After a transfer commits: the new owner's panel and history, the cards, the student."""
+    """With a transfer: the new owner's panel and history, the cards, the student."""
     case = case_number(consultation.id)
     new_owner, name = handover.new_owner, handover.name
     first = await consultation_messages.first_student_text(session, consultation.id)
@@ -339,16 +348,12 @@ async def _tell_transfer(
             + card_text(consultation, first, language, owner_line(consultation))
         )
         history = history_text(consultation, messages)
-    await send_owner_panel(bot, new_owner, panel, consultation.id)
-    try:
-        await bot.send_message(new_owner, history)
-    except TelegramAPIError as exc:
-        log.info("history of %s not sent to %s: %s", consultation.id, new_owner, exc)
-    await deliver_backlog(bot, session, consultation, new_owner)
-    await refresh_cards(bot, session, i18n, settings, consultation)
+    await send_owner_panel(session, new_owner, panel, consultation.id)
+    await enqueue(session, SendMessage(chat_id=new_owner, text=history))
+    await deliver_backlog(session, consultation, new_owner)
+    await refresh_cards(session, i18n, settings, consultation)
     if consultation.student_id is not None:
         await notify(
-            bot,
             session,
             i18n,
             settings,

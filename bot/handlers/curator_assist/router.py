@@ -6,8 +6,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from aiogram import Bot, Router
+from aiogram import Router
 from aiogram.exceptions import TelegramAPIError
+from aiogram.methods import SendMessage
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import get_i18n
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +31,7 @@ from bot.handlers.curator_assist.ui import (
     sent_notice,
 )
 from bot.handlers.filters import HasRole
+from bot.outbox.queue import enqueue
 from bot.scheduler import Planner
 from bot.services import curator_assist
 from bot.services.consultations import ConsultationRefused
@@ -40,18 +42,18 @@ log = logging.getLogger(__name__)
 
 
 async def send_suggestions(
-    bot: Bot, curator_id: int, consultation: Consultation, entries: Sequence[Entry]
+    session: AsyncSession, curator_id: int, consultation: Consultation, entries: Sequence[Entry]
 ) -> None:
-    """The closest entries as buttons, in the curator's (the current) language."""
+    """Owe the closest entries as buttons, in the curator's (the current) language."""
     language = current_language()
-    try:
-        await bot.send_message(
-            curator_id,
-            assist_text(consultation.id, entries, consultation.language),
+    await enqueue(
+        session,
+        SendMessage(
+            chat_id=curator_id,
+            text=assist_text(consultation.id, entries, consultation.language),
             reply_markup=assist_keyboard(consultation.id, entries, language),
-        )
-    except TelegramAPIError as exc:
-        log.info("suggestions for %s not sent to %s: %s", consultation.id, curator_id, exc)
+        ),
+    )
 
 
 async def show(
@@ -72,7 +74,7 @@ async def show(
     entries = await curator_assist.suggestions(session, kb, consultation)
     await callback.answer()
     assert callback.bot is not None
-    await send_suggestions(callback.bot, callback.from_user.id, consultation, entries)
+    await send_suggestions(session, callback.from_user.id, consultation, entries)
 
 
 async def send(
