@@ -8,6 +8,7 @@ import logging
 import smtplib
 
 from aiogram.types import Message
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -93,3 +94,16 @@ def _signature(language: str) -> str:
     return i18n.gettext(
         "Kelisim counselling service. Reply to this e-mail to continue.", locale=language
     )
+
+
+async def send_survey(settings: Settings, i18n: I18n, thread: MailThread, language: str) -> str:
+    """The follow-up survey by e-mail, in the thread: no links, answered with a number."""
+    text = i18n.gettext(
+        "Your consultation is closed. How much did it help you? Please answer this e-mail with "
+        "one number from 1 (not at all) to 5 (very much).",
+        locale=language,
+    )
+    signature = i18n.gettext(
+        "Kelisim counselling service. Reply to this e-mail to continue.", locale=language
+    )
+    return await transport.send(settings, reply_mail(thread, text, signature))

@@ -29,10 +29,18 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecution
 from sqlalchemy import func, select
 
 from bot.db.mail_models import MailThread
-from bot.db.models import Consultation
+from bot.db.models import Consultation, FollowUpSurvey
 from bot.factory import App, create_bot, create_dispatcher
 from bot.mail.jobs import poll_mailbox
-from tests.consult_support import CURATOR_ID, consult_settings, driver, make_app, texts_to
+from bot.services import consultations
+from tests.consult_support import (
+    CURATOR_ID,
+    consult_settings,
+    driver,
+    make_app,
+    texts_to,
+    wait_until,
+)
 from tests.fakes.recording import RecordingSession
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
@@ -256,6 +264,7 @@ async def test_consultation_by_e_mail_round_trip(
     ]
     assert cases[0].student_name and "aida@example.org" in cases[0].student_name
     assert cases[1].student_name is None  # asked for anonymity: the address stays hidden
+    await wait_until(lambda: len(texts_to(recording, CURATOR_ID)) >= 3, within=30)
     cards = texts_to(recording, CURATOR_ID)
     assert any("национальности" in t and "aida@example.org" in t for t in cards)
     assert any("қазақ тілі" in t and "dana@example.org" not in t for t in cards)
@@ -296,9 +305,41 @@ async def test_consultation_by_e_mail_round_trip(
         assert await session.scalar(select(func.count()).select_from(Consultation)) == 3
         thread = await session.scalar(select(MailThread).where(MailThread.consultation_id == 3))
     assert thread is not None and "<f2@example.org>" in thread.message_ids
-    assert any("Отправил ещё раз" in t for t in texts_to(recording, CURATOR_ID))
+    await wait_until(
+        lambda: any("Отправил ещё раз" in t for t in texts_to(recording, CURATOR_ID)), within=30
+    )
     # Nothing ever went to the auto-reply, the bounce or the empty mail.
     assert len(outbox.mails) == 1
+
+    # Closed: the survey goes by e-mail once, and "4" in reply is its answer.
+    async with app.session_factory() as session, session.begin():
+        await consultations.close(session, 3, CURATOR_ID, "Справка получена")
+    app.settings.survey_delay = 0
+    assert await poll_mailbox() == 0
+    assert await poll_mailbox() == 0
+    assert len(outbox.mails) == 2
+    survey = outbox.mails[1]
+    assert survey["To"] == "timur@example.org" and survey["In-Reply-To"]
+    body = survey.get_body(preferencelist=("plain",))
+    assert body is not None and "1" in body.get_content() and "5" in body.get_content()
+    assert "http" not in body.get_content()
+    deliver(
+        imap_port,
+        mail(
+            "timur@example.org",
+            "Re: Документ",
+            "4\n\n> Ответьте числом",
+            "<f3@example.org>",
+            In_Reply_To=str(survey["Message-ID"]),
+        ),
+    )
+    assert await poll_mailbox() == 1
+    async with app.session_factory() as session:
+        rated = await session.scalar(
+            select(FollowUpSurvey).where(FollowUpSurvey.consultation_id == 3)
+        )
+        assert await session.scalar(select(func.count()).select_from(Consultation)) == 3
+    assert rated is not None and rated.rating == 4 and rated.curator_id == CURATOR_ID
 
     await app.aclose()
     await bot.session.close()
