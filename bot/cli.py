@@ -42,6 +42,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    from bot.runner import run_worker
+
+    settings = _settings()
+    _setup_logging(settings.log_level)
+    try:
+        asyncio.run(run_worker(settings))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def cmd_console(args: argparse.Namespace) -> int:
     from bot.console import run_console
 
@@ -371,6 +383,12 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="run the bot (long polling, or webhook when WEBHOOK_URL is set)"
     )
     p.set_defaults(func=cmd_run)
+
+    p = commands.add_parser(
+        "worker",
+        help="run scheduled work and the outbox for webhook replicas started with SCHEDULER=off",
+    )
+    p.set_defaults(func=cmd_worker)
 
     p = commands.add_parser("console", help="chat with the bot in the terminal, no Telegram needed")
     p.add_argument("--as", dest="role", choices=("student", "curator", "admin"), default="student")
