@@ -7,9 +7,10 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from bot.cli_store import texts
 from bot.config import Settings
 
 
@@ -26,15 +27,6 @@ def _setup_logging(level: str) -> None:
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.root.level))
 
 
-def _texts(value: str) -> Iterator[str]:
-    """TEXT, or one text per line of standard input when TEXT is '-'."""
-    if value == "-":
-        for line in sys.stdin:
-            yield line.rstrip("\n")
-    else:
-        yield value
-
-
 # --- run, console, db -------------------------------------------------------------------------
 
 
@@ -45,6 +37,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     _setup_logging(settings.log_level)
     try:
         asyncio.run(run(settings))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from bot.runner import run_worker
+
+    settings = _settings()
+    _setup_logging(settings.log_level)
+    try:
+        asyncio.run(run_worker(settings))
     except KeyboardInterrupt:
         pass
     return 0
@@ -142,7 +146,7 @@ def cmd_kb_export(args: argparse.Namespace) -> int:
 def cmd_kb_search(args: argparse.Namespace) -> int:
     async def _search(app: Any) -> int:
         as_json = args.json or args.text == "-"
-        for text in _texts(args.text):
+        for text in texts(args.text):
             result = app.kb.search(text, args.lang)
             best = result.best
             row = {
@@ -379,6 +383,12 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="run the bot (long polling, or webhook when WEBHOOK_URL is set)"
     )
     p.set_defaults(func=cmd_run)
+
+    p = commands.add_parser(
+        "worker",
+        help="run scheduled work and the outbox for webhook replicas started with SCHEDULER=off",
+    )
+    p.set_defaults(func=cmd_worker)
 
     p = commands.add_parser("console", help="chat with the bot in the terminal, no Telegram needed")
     p.add_argument("--as", dest="role", choices=("student", "curator", "admin"), default="student")

@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     webhook_host: str = "127.0.0.1"
     webhook_port: int = 8080
     webhook_secret: str | None = None
+    # Several replicas: dialog state, per-user ordering, flood counters and change notices
+    # shared through Redis (unset: one process keeps them in memory and the store).
+    redis_url: str | None = None
+    redis_prefix: str = "kelisim"
+    # Off on webhook replicas when `kelisim worker` runs the scheduled work for all of them.
+    scheduler: bool = True
     log_level: str = "INFO"
     # A TrueType font with Kazakh letters for the progress card (default: DejaVu Sans if found).
     progress_font: str | None = None
@@ -74,6 +80,25 @@ class Settings(BaseSettings):
     pulse_remind_after: int = 172_800
     # Seconds between checks for pulse surveys to send or remind (also queued by the CLI).
     pulse_poll_every: int = 60
+    # The e-mail channel (off unless IMAP_HOST and SMTP_HOST are set): the counselling mailbox
+    # is read over IMAP, curators' replies go out over SMTP.
+    imap_host: str | None = None
+    imap_port: int = 993
+    imap_ssl: bool = True
+    imap_user: str = ""
+    imap_password: SecretStr = SecretStr("")
+    imap_folder: str = "INBOX"
+    imap_poll_every: int = 60
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_ssl: bool = False
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    # The address replies come from (default: SMTP_USER, else IMAP_USER).
+    smtp_from: str = ""
+    # Attachments larger than this (bytes) are not passed on; the curator is told.
+    mail_max_attachment: int = 5_000_000
     # Updates that met a store outage wait here (default: beside the SQLite file, or var/).
     spool_path: Path | None = None
     # Seconds between attempts to replay them.
@@ -93,16 +118,41 @@ class Settings(BaseSettings):
         return _id_list(value)
 
     @field_validator(
-        "telegram_api_url", "webhook_url", "rasa_token", "webhook_secret", mode="before"
+        "telegram_api_url",
+        "webhook_url",
+        "rasa_token",
+        "webhook_secret",
+        "redis_url",
+        mode="before",
     )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
 
+    @field_validator("scheduler", mode="before")
+    @classmethod
+    def _on_off(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() in ("on", "off"):
+            return value.strip().lower() == "on"
+        return value
+
     @field_validator("curator_chat_id", mode="before")
     @classmethod
     def _empty_chat_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("imap_host", "smtp_host", mode="before")
+    @classmethod
+    def _empty_host_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @property
+    def mail_enabled(self) -> bool:
+        return bool(self.imap_host and self.smtp_host)
+
+    @property
+    def mail_address(self) -> str:
+        return self.smtp_from or self.smtp_user or self.imap_user
 
     @property
     def is_sqlite(self) -> bool:

@@ -17,6 +17,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import ErrorEvent, Update
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.db.engine import create_engine, create_session_factory
@@ -43,6 +44,7 @@ from bot.handlers.pulse.notices import schedule_pulse_dispatch
 from bot.handlers.quiz import router as quiz
 from bot.handlers.staff import router as staff
 from bot.i18n import create_i18n
+from bot.mail.jobs import schedule_mail_poll
 from bot.middlewares.callback_guard import CallbackGuardMiddleware
 from bot.middlewares.database import DbSessionMiddleware
 from bot.middlewares.locale import LocaleMiddleware, language_from_code
@@ -60,6 +62,7 @@ from bot.services.nlu_training import ModelTrainer
 from bot.services.questions import QuestionRecorder
 from bot.services.roles import RoleDirectory
 from bot.services.users import ProfileCache
+from bot.shared_state import SharedState, publish_changes_after_commit
 from bot.telegram.errors import describe, is_benign
 from bot.telegram.session import TelegramLimits, TelegramRetry
 from nlu.client import NluClient
@@ -84,6 +87,7 @@ class App:
     cases: OpenCases | None = None
     planner: Planner | None = None
     outbox: OutboxSender | None = None
+    shared: SharedState | None = None
 
     def __post_init__(self) -> None:
         if self.cases is None:
@@ -121,8 +125,23 @@ class App:
         schedule_review_reminder(self.planner)
         schedule_weekly_digest(self.planner)
         schedule_pulse_dispatch(self.planner)
+        schedule_mail_poll(self.planner)
         # Buddy-programme notices written while the bot was down (retention, say) go out.
         self.planner.buddy_notices()
+
+    async def apply_changes(self, topics: dict[str, list[int]]) -> None:
+        """Another replica committed changes: refresh the copies they made stale."""
+        if "kb" in topics:
+            await self.kb.refresh(self.session_factory)
+        if "roles" in topics:
+            await self.roles.refresh(force=True)
+        if "cases" in topics and self.cases is not None:
+            await self.cases.refresh(force=True)
+        for user_id in topics.get("profiles", []):
+            if user_id == -1:
+                self.profiles.clear()
+                break
+            self.profiles.forget(user_id)
 
     async def aclose(self) -> None:
         if self.outbox is not None:
@@ -132,6 +151,8 @@ class App:
         await self.recorder.aclose()
         await self.nlu.aclose()
         await self.engine.dispose()
+        if self.shared is not None:
+            await self.shared.aclose()
 
 
 def create_outbox(
@@ -148,7 +169,15 @@ def create_outbox(
 
 def create_app(settings: Settings, *, nlu: NluClient | None = None) -> App:
     engine = create_engine(settings.database_url)
-    session_factory = create_session_factory(engine)
+    shared = None
+    if settings.redis_url:
+        shared = SharedState(settings.redis_url, settings.redis_prefix)
+        # A Session class of this app's own: its listeners publish this app's changes only.
+        session_class = type("SharedSession", (Session,), {})
+        publish_changes_after_commit(session_class, shared)
+        session_factory = create_session_factory(engine, sync_session_class=session_class)
+    else:
+        session_factory = create_session_factory(engine)
     return App(
         settings=settings,
         engine=engine,
@@ -158,6 +187,7 @@ def create_app(settings: Settings, *, nlu: NluClient | None = None) -> App:
         kb=KnowledgeBase(),
         recorder=QuestionRecorder(session_factory, flush_interval=settings.log_flush_interval),
         roles=RoleDirectory(session_factory, settings.admin_ids, settings.curator_ids),
+        shared=shared,
     )
 
 
@@ -199,8 +229,11 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
 
 
 def create_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatcher:
+    if storage is None:
+        storage = app.shared.storage() if app.shared else StoreStorage(app.session_factory)
     dp = Dispatcher(
-        storage=storage or StoreStorage(app.session_factory),
+        storage=storage,
+        events_isolation=app.shared.isolation() if app.shared else None,
         settings=app.settings,
         nlu=app.nlu,
         kb=app.kb,
@@ -219,6 +252,7 @@ def create_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatche
         app.settings.throttle_window,
         roles=app.roles,
         cases=app.cases,
+        shared=app.shared,
     )
     roles = RolesMiddleware(app.roles)
     context = ContextMiddleware()

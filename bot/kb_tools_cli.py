@@ -11,9 +11,10 @@ import asyncio
 import json
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+from bot.cli_store import texts, with_store
 
 DEFAULT_TUNE = Path(__file__).resolve().parents[1] / "knowledge_base" / "eval" / "queries-tune.tsv"
 DEFAULT_KB = Path(__file__).resolve().parents[1] / "knowledge_base" / "data"
@@ -28,47 +29,41 @@ def _settings(**overrides: Any) -> Any:
     return settings.model_copy(update=overrides) if overrides else settings
 
 
-def _texts(value: str) -> Iterator[str]:
-    """TEXT, or one text per line of standard input when TEXT is '-'."""
-    if value == "-":
-        for line in sys.stdin:
-            yield line.rstrip("\n")
-    else:
-        yield value
+def _queries(path: str) -> list[Any] | None:
+    """The labelled queries of `path`; None (said on stderr) when the file cannot be read."""
+    from knowledge_base.evaluation import QueryFileError, read_queries
 
-
-async def _with_store(func: Callable[..., Any], settings: Any, *, seed: bool = True) -> Any:
-    from bot.factory import create_app
-    from bot.runner import prepare_store
-
-    app = create_app(settings)
     try:
-        await prepare_store(app, seed=seed)
-        return await func(app)
-    finally:
-        await app.aclose()
+        return list(read_queries(path))
+    except (OSError, QueryFileError) as exc:
+        print(f"cannot read the queries: {exc}", file=sys.stderr)
+        return None
+
+
+def _kb_items(path: str) -> tuple[list[Any], int]:
+    """The entries of the knowledge-base file `path` and how many problems it has (each said
+    on stderr)."""
+    from knowledge_base.loader import load_paths
+
+    loaded = load_paths([path])
+    for problem in loaded.problems:
+        print(str(problem), file=sys.stderr)
+    return list(loaded.items), len(loaded.problems)
 
 
 def cmd_kb_eval(args: argparse.Namespace) -> int:
     from bot.services.knowledge import import_items
-    from knowledge_base.evaluation import QueryFileError, evaluate, outcome_of, read_queries
-    from knowledge_base.loader import load_paths
+    from knowledge_base.evaluation import evaluate, outcome_of
 
-    try:
-        queries = read_queries(args.queries)
-    except (OSError, QueryFileError) as exc:
-        print(f"cannot read the queries: {exc}", file=sys.stderr)
+    queries = _queries(args.queries)
+    if queries is None:
         return 2
-
     items = None
     if args.kb:
-        loaded = load_paths([args.kb])
-        if loaded.problems:
-            for problem in loaded.problems:
-                print(str(problem), file=sys.stderr)
-            print(f"nothing evaluated: {len(loaded.problems)} problem(s)", file=sys.stderr)
+        items, problems = _kb_items(args.kb)
+        if problems:
+            print(f"nothing evaluated: {problems} problem(s)", file=sys.stderr)
             return 1
-        items = loaded.items
 
     async def _evaluate(app: Any) -> Any:
         if items is not None:
@@ -79,7 +74,7 @@ def cmd_kb_eval(args: argparse.Namespace) -> int:
 
     def _run(database_url: str | None) -> Any:
         settings = _settings(database_url=database_url) if database_url else _settings()
-        return asyncio.run(_with_store(_evaluate, settings, seed=items is None))
+        return asyncio.run(with_store(_evaluate, settings, seed=items is None))
 
     if items is None:
         report = _run(None)
@@ -96,21 +91,16 @@ def cmd_kb_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_kb_calibrate(args: argparse.Namespace) -> int:
-    from knowledge_base.evaluation import QueryFileError, fit_thresholds, read_queries
-    from knowledge_base.loader import load_paths
+    from knowledge_base.evaluation import fit_thresholds
     from knowledge_base.search import THRESHOLDS_PATH, FaqIndex, Thresholds
 
-    try:
-        queries = read_queries(args.queries)
-    except (OSError, QueryFileError) as exc:
-        print(f"cannot read the queries: {exc}", file=sys.stderr)
+    queries = _queries(args.queries)
+    if queries is None:
         return 2
-    loaded = load_paths([args.kb])
-    if loaded.problems:
-        for problem in loaded.problems:
-            print(str(problem), file=sys.stderr)
+    items, problems = _kb_items(args.kb)
+    if problems:
         return 1
-    index = FaqIndex(loaded.items, thresholds=Thresholds())
+    index = FaqIndex(items, thresholds=Thresholds())
     ranked = [(q, index.rank(q.text, q.lang, limit=4, floor=0.1)) for q in queries]
     thresholds, info = fit_thresholds(
         ranked, max_wrong=args.max_wrong, min_off_topic_abstained=args.min_off_topic
@@ -199,7 +189,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     async def _ask(app: Any) -> int:
         as_json = args.json or args.text == "-"
         threshold = app.settings.intent_threshold
-        for raw in _texts(args.text):
+        for raw in texts(args.text):
             text = raw.strip()[:MAX_QUESTION_CHARS]
             parsed = await app.nlu.parse(text)
             search = app.kb.search(text, args.lang)
@@ -220,7 +210,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 print(f"{row['route']}\t{row['intent']}\t{row['confidence']}\t{target}")
         return 0
 
-    return int(asyncio.run(_with_store(_ask, _settings())))
+    return int(asyncio.run(with_store(_ask, _settings())))
 
 
 def register_ask(commands: Any) -> None:

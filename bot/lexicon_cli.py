@@ -6,23 +6,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-
-async def _with_store(func: Callable[[Any], Awaitable[Any]]) -> Any:
-    """Run `func(app)` against the migrated store of DATABASE_URL (no FAQ seeding)."""
-    from bot.config import Settings
-    from bot.factory import create_app
-    from bot.runner import prepare_store
-
-    app = create_app(Settings())
-    try:
-        await prepare_store(app, seed=False)
-        return await func(app)
-    finally:
-        await app.aclose()
+from bot.cli_store import with_store
 
 
 def cmd_lexicon_import(args: argparse.Namespace) -> int:
@@ -50,7 +37,7 @@ def cmd_lexicon_import(args: argparse.Namespace) -> int:
             return await import_groups(session, groups, replace=args.replace)
 
     try:
-        summary = asyncio.run(_with_store(_import))
+        summary = asyncio.run(with_store(_import, seed=False))
     except LexiconError as error:  # the file clashes with groups already in the store
         for problem in error.problems:
             print(f"{args.path}: {problem}", file=sys.stderr)
@@ -73,7 +60,7 @@ def cmd_lexicon_export(args: argparse.Namespace) -> int:
         async with app.session_factory() as session:
             return await load_groups(session)
 
-    groups = asyncio.run(_with_store(_export))
+    groups = asyncio.run(with_store(_export, seed=False))
     text = dump_lexicon(groups)
     if args.path == "-":
         sys.stdout.write(text)

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.lexicon_cli import _with_store
+from bot.cli_store import with_store
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -33,7 +33,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         async with app.session_factory() as session, session.begin():
             return await pulse.create_survey(session, draft, None)
 
-    survey_id = asyncio.run(_with_store(_import))
+    survey_id = asyncio.run(with_store(_import, seed=False))
     print(f"imported survey {survey_id} ({len(draft.questions)} questions) as a draft")
     return 0
 
@@ -45,7 +45,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         async with app.session_factory() as session:
             return await pulse.list_surveys(session)
 
-    surveys = asyncio.run(_with_store(_list))
+    surveys = asyncio.run(with_store(_list, seed=False))
     if args.json:
         for info in surveys:
             print(
@@ -78,7 +78,7 @@ def cmd_send(args: argparse.Namespace) -> int:
         async with app.session_factory() as session, session.begin():
             return await pulse.queue_send(session, args.id, staff)
 
-    count = asyncio.run(_with_store(_send))
+    count = asyncio.run(with_store(_send, seed=False))
     if count is None:
         print(f"survey {args.id}: no such draft (already sent?)", file=sys.stderr)
         return 1
@@ -97,7 +97,7 @@ def cmd_results(args: argparse.Namespace) -> int:
         async with app.session_factory() as session:
             return await pulse.results(session, args.id)
 
-    report = asyncio.run(_with_store(_results))
+    report = asyncio.run(with_store(_results, seed=False))
     if report is None:
         print(f"survey {args.id}: not found", file=sys.stderr)
         return 1

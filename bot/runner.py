@@ -6,7 +6,6 @@ import asyncio
 import logging
 
 from aiogram import Bot, Dispatcher
-from aiogram.exceptions import TelegramAPIError
 from aiohttp import web
 
 from bot.commands import register_commands, register_staff_commands
@@ -117,22 +116,52 @@ async def run(settings: Settings) -> None:
             await app.cases.refresh(force=True)
         # Messages owed from before a stop go out (in each chat's order) as the outbox starts;
         # surveys, nudges and reminders that came due while the bot was down are sent now, once.
-        app.start_scheduler(bot)
-        background.append(asyncio.create_task(enforce_retention(app), name="retention"))
+        # Replicas leave this to the one `kelisim worker` (SCHEDULER=off).
+        if settings.scheduler:
+            app.start_scheduler(bot)
+            background.append(asyncio.create_task(enforce_retention(app), name="retention"))
         background.append(
             asyncio.create_task(watch_store(app.kb, app.session_factory), name="kb-watch")
         )
+        if app.shared is not None:
+            background.append(
+                asyncio.create_task(app.shared.listen(app.apply_changes), name="changes")
+            )
         dp = create_dispatcher(app)
         await register_commands(bot, app.i18n, settings.default_language)
         await _register_staff_commands(app, bot)
         if settings.webhook_url:
             await _run_webhook(bot, dp, settings)
         else:
-            try:
-                await bot.delete_webhook(drop_pending_updates=False)
-            except TelegramAPIError as exc:
-                log.warning("deleteWebhook failed (%s); polling anyway", exc)
+            await refuse_polling_over_a_webhook(bot)
             await dp.start_polling(bot, handle_signals=True)
+    finally:
+        for task in background:
+            task.cancel()
+        await app.aclose()
+        await bot.session.close()
+
+
+async def run_worker(settings: Settings) -> None:
+    """Scheduled work and the outbox for every replica (which run with SCHEDULER=off)."""
+    if not settings.bot_token.get_secret_value():
+        raise SystemExit("BOT_TOKEN is not set: put it in .env or the environment (see README).")
+    app = create_app(settings)
+    bot = create_bot(settings)
+    background: list[asyncio.Task[None]] = []
+    try:
+        await prepare_store(app)
+        if app.cases is not None:
+            await app.cases.refresh(force=True)
+        await app.roles.refresh(force=True)
+        app.start_scheduler(bot)
+        background.append(asyncio.create_task(enforce_retention(app), name="retention"))
+        if app.shared is not None:
+            background.append(
+                asyncio.create_task(app.shared.listen(app.apply_changes), name="changes")
+            )
+        log.info("worker: scheduler and outbox running")
+        await asyncio.Event().wait()
     finally:
         for task in background:
             task.cancel()
@@ -147,23 +176,37 @@ async def _register_staff_commands(app: App, bot: Bot) -> None:
 
 
 async def _run_webhook(bot: Bot, dp: Dispatcher, settings: Settings) -> None:
-    from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+    from bot.webhook import WEBHOOK_PATH, create_web_app
 
-    path = "/telegram/webhook"
     await bot.set_webhook(
-        (settings.webhook_url or "").rstrip("/") + path, secret_token=settings.webhook_secret
+        (settings.webhook_url or "").rstrip("/") + WEBHOOK_PATH,
+        secret_token=settings.webhook_secret,
+        drop_pending_updates=False,
     )
-    web_app = web.Application()
-    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=settings.webhook_secret).register(
-        web_app, path=path
-    )
-    setup_application(web_app, dp, bot=bot)
-    runner = web.AppRunner(web_app)
+    runner = web.AppRunner(create_web_app(bot, dp, settings.webhook_secret))
     await runner.setup()
     site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
     await site.start()
-    log.info("webhook server on %s:%s%s", settings.webhook_host, settings.webhook_port, path)
+    log.info(
+        "webhook server on %s:%s%s", settings.webhook_host, settings.webhook_port, WEBHOOK_PATH
+    )
     try:
         await asyncio.Event().wait()
     finally:
         await runner.cleanup()
+
+
+async def refuse_polling_over_a_webhook(bot: Bot) -> None:
+    """Polling would steal updates from (or fight with) a webhook someone else set."""
+    try:
+        info = await bot.get_webhook_info()
+    except Exception as exc:
+        log.warning("getWebhookInfo failed (%s); polling anyway", exc)
+        return
+    url = getattr(info, "url", None)
+    if isinstance(url, str) and url:
+        raise SystemExit(
+            f"A webhook is active for this bot ({url}): Telegram sends updates there, so polling "
+            "would get none. Run with WEBHOOK_URL set (webhook mode), or remove the webhook "
+            "first (Bot API deleteWebhook) if that deployment is gone."
+        )

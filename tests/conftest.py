@@ -1,4 +1,5 @@
-"""Shared fixtures: a real SQLite file migrated with Alembic, the real dispatcher with a
+"""Shared fixtures: a real store migrated with Alembic (a SQLite file, or PostgreSQL: see
+tests/fixtures/stores.py), the real dispatcher with a
 recording Bot session, and chat drivers that act like Telegram users."""
 
 from __future__ import annotations
@@ -19,16 +20,11 @@ from tests.fakes.chat import ChatDriver
 from tests.fakes.recording import RecordingSession
 from tests.support import RuleNlu
 
-pytest_plugins = ["tests.fixtures.rasa", "tests.fixtures.telegram"]
+pytest_plugins = ["tests.fixtures.rasa", "tests.fixtures.stores", "tests.fixtures.telegram"]
 
 SMALL_KB = Path(__file__).parent / "data" / "faq_small.yml"
 STUDENT_ID = 5001
 OTHER_STUDENT_ID = 5002
-
-
-@pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'kelisim.sqlite3'}"
 
 
 @pytest.fixture

@@ -152,9 +152,34 @@ class Function:
     params: int
 
 
+def _registered_names(tree: ast.Module) -> set[str]:
+    """Names a module registers as handlers: the first argument of `<observer>.register(f, ...)`
+    and, where routers are built in a loop over a table of handlers, every name that a
+    function calling `.register` mentions (a superset: only functions count, below)."""
+    names: set[str] = set()
+    for function in ast.walk(tree):
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        registers = any(
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "register"
+            and node.args
+            for node in ast.walk(function)
+        )
+        if not registers:
+            continue
+        names |= {
+            node.id
+            for node in ast.walk(function)
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+        }
+    return names
+
+
 def registered_handlers(modules: dict[str, Path]) -> list[Function]:
-    """Functions registered as handlers (`<router>.<observer>.register(f, ...)`), wherever
-    they are defined."""
+    """Functions registered as handlers (`<router>.<observer>.register(f, ...)`, directly or
+    from a table the router is built from), wherever they are defined."""
     trees = {name: ast.parse(path.read_text(encoding="utf-8")) for name, path in modules.items()}
     registered: dict[str, set[str]] = {name: set() for name in modules}
     for name, tree in trees.items():
@@ -164,23 +189,13 @@ def registered_handlers(modules: dict[str, Path]) -> list[Function]:
             if isinstance(node, ast.ImportFrom) and node.module in modules
             for alias in node.names
         }
-        for node in ast.walk(tree):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "register"
-                and node.args
-                and isinstance(node.args[0], ast.Name)
-            ):
-                function = node.args[0].id
-                registered[imported.get(function) or name].add(function)
+        for function in _registered_names(tree):
+            registered[imported.get(function) or name].add(function)
     handlers: list[Function] = []
     for name, tree in trees.items():
         for node in tree.body:
-            if (
-                isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-                and node.name in registered[name]
-            ):
+            # Handlers are coroutines; a function that builds one is not itself a handler.
+            if isinstance(node, ast.AsyncFunctionDef) and node.name in registered[name]:
                 args = node.args
                 params = len(args.posonlyargs) + len(args.args) + len(args.kwonlyargs)
                 lines = (node.end_lineno or node.lineno) - node.lineno + 1

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
@@ -118,4 +119,19 @@ def delete_keyboard() -> InlineKeyboardMarkup:
 def privacy_keyboard() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("🗑 Delete my data"), callback_data=MenuItem(item="delete"))
+    return builder.as_markup()
+
+
+def spoken_languages_keyboard(data: Callable[[str], CallbackData]) -> InlineKeyboardMarkup:
+    """Which languages someone speaks (a buddy, a group): `data(value)` is each button's
+    callback data, value one of "kk", "ru", "kk,ru", "kk,ru,en"."""
+    builder = InlineKeyboardBuilder()
+    for value, label in (
+        ("kk", _("In Kazakh")),
+        ("ru", _("In Russian")),
+        ("kk,ru", _("Kazakh and Russian")),
+        ("kk,ru,en", _("Kazakh, Russian and English")),
+    ):
+        builder.button(text=label, callback_data=data(value))
+    builder.adjust(2)
     return builder.as_markup()

@@ -3,7 +3,8 @@
 It protects without losing what matters: curators and admins are never throttled (they work in
 bursts: editing the FAQ, answering a queue), an album counts as one message however many
 photos it has, and a student's messages in an open consultation always go through to be
-relayed in order, since dropping them would lose what they told their curator.
+relayed in order, since dropping them would lose what they told their curator. With Redis the
+window is counted there, so a burst spread over several replicas is counted once.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.middlewares import Data, Handler
 from bot.services.consultations import OpenCases
 from bot.services.roles import RoleDirectory
+from bot.shared_state import SharedState
 
 
 class ThrottlingMiddleware(BaseMiddleware):
@@ -36,12 +38,14 @@ class ThrottlingMiddleware(BaseMiddleware):
         *,
         roles: RoleDirectory | None = None,
         cases: OpenCases | None = None,
+        shared: SharedState | None = None,
     ) -> None:
         self.burst = burst
         self.window = window
         self.max_users = max_users
         self.roles = roles
         self.cases = cases
+        self.shared = shared
         self._events: dict[int, deque[float]] = {}
         self._noticed: dict[int, float] = {}
         self._albums: dict[int, str] = {}
@@ -84,14 +88,21 @@ class ThrottlingMiddleware(BaseMiddleware):
             return await handler(event, data)
         if self._exempt(user.id, event):
             return await handler(event, data)
-        now = time.monotonic()
-        if self._allow(user.id, now):
-            return await handler(event, data)
-        if user.id in self._noticed:
+        if self.shared is not None:
+            verdict = await self.shared.allow(user.id, self.burst, self.window, time.time())
+            if verdict == 1:
+                return await handler(event, data)
+            told = verdict == -1
+        else:
+            now = time.monotonic()
+            if self._allow(user.id, now):
+                return await handler(event, data)
+            told = user.id in self._noticed
+            self._noticed[user.id] = now
+        if told:
             if isinstance(event, CallbackQuery):
                 await event.answer()
             return None
-        self._noticed[user.id] = now
         notice = _(
             "You are writing very fast. Please wait a few seconds, then send your message again."
         )

@@ -12,6 +12,7 @@ import logging
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 import yaml
 from sqlalchemy import delete, func, select, update
@@ -26,7 +27,13 @@ from bot.services.faq_text import clean_html as clean_html
 from bot.services.faq_text import item_problems, make_slug, with_clean_html
 from bot.services.faq_text import rendered_length as rendered_length
 from bot.services.faq_text import telegram_length as telegram_length
-from bot.services.knowledge import ImportSummary, KnowledgeBase, _apply_item, entry_to_item
+from bot.services.knowledge import (
+    ImportSummary,
+    KnowledgeBase,
+    _apply_item,
+    entry_to_item,
+    import_items,
+)
 from knowledge_base.loader import parse_document
 from knowledge_base.schema import FaqItem, KbProblem, is_slug, item_from_dict
 from knowledge_base.search import FaqIndex
@@ -455,3 +462,22 @@ async def preview_import(
         ImportSummary(added, changed, unchanged, 0),
         ImportSummary(added, changed, unchanged, removed),
     )
+
+
+async def import_checked(
+    session: AsyncSession,
+    raw_items: list[dict[str, Any]],
+    source: str,
+    *,
+    replace: bool,
+    author_id: int,
+) -> ImportSummary | list[KbProblem]:
+    """Import the entries an admin confirmed (checked when uploaded, checked again now); the
+    problems instead when one no longer passes, and then nothing is imported."""
+    items = []
+    for index, raw in enumerate(raw_items):
+        item, problems = item_from_dict(raw, source, index)
+        if item is None:  # it was valid a moment ago; refuse rather than half-apply
+            return problems
+        items.append(item)
+    return await import_items(session, items, replace=replace, author_id=author_id)

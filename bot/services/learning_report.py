@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, func, select
+from sqlalchemy import Integer, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.group_models import GroupMember, InterestGroup
@@ -64,7 +64,7 @@ async def build_learning_report(
         select(
             LearningMaterial.slug,
             QuizAttempt.user_id,
-            func.max(QuizAttempt.score_percent >= QuizAttempt.pass_percent),
+            func.max(case((QuizAttempt.score_percent >= QuizAttempt.pass_percent, 1), else_=0)),
             func.count(),
         )
         .join(Quiz, Quiz.material_pk == LearningMaterial.pk)

@@ -105,15 +105,7 @@ async def import_groups(
     for group in groups:
         row = rows.get(group.id)
         if row is None:
-            session.add(
-                LexiconGroup(
-                    slug=group.id,
-                    incident=group.incident,
-                    words=list(group.words),
-                    updated_at=utcnow(),
-                    author_id=author_id,
-                )
-            )
+            session.add(_new_row(group, author_id))
             added += 1
         elif _group(row) == group:
             unchanged += 1
@@ -167,20 +159,22 @@ def _checked(groups: list[ConceptGroup]) -> None:
         raise LexiconRefused(INVALID, detail="; ".join(problems))
 
 
+def _new_row(group: ConceptGroup, author_id: int | None) -> LexiconGroup:
+    return LexiconGroup(
+        slug=group.id,
+        incident=group.incident,
+        words=list(group.words),
+        updated_at=utcnow(),
+        author_id=author_id,
+    )
+
+
 async def _save_group(
     session: AsyncSession, group: ConceptGroup, author_id: int | None
 ) -> ConceptGroup:
     row = await session.scalar(select(LexiconGroup).where(LexiconGroup.slug == group.id))
     if row is None:
-        session.add(
-            LexiconGroup(
-                slug=group.id,
-                incident=group.incident,
-                words=list(group.words),
-                updated_at=utcnow(),
-                author_id=author_id,
-            )
-        )
+        session.add(_new_row(group, author_id))
     else:
         row.words, row.updated_at, row.author_id = list(group.words), utcnow(), author_id
     await session.flush()
@@ -250,3 +244,44 @@ async def add_group(
     group = ConceptGroup(_slug_for(cleaned[0], {g.id for g in groups}), tuple(cleaned))
     _checked([*groups, group])
     return await _save_group(session, group, author_id)
+
+
+@dataclass(frozen=True, slots=True)
+class WordsAdded:
+    """What adding an admin's words to a group did: the group as it is now (None when nothing
+    was added), the words added, and why the others were refused."""
+
+    group: ConceptGroup | None
+    added: list[str]
+    refused: list[LexiconRefused]
+
+
+async def add_words(
+    session: AsyncSession, group_id: str, text: str, author_id: int | None
+) -> WordsAdded:
+    """Add each word of `text` to group `group_id`, refusing the ones that cannot join; when
+    none is added, nothing changes (no revision, so no process reloads)."""
+    added: list[str] = []
+    refused: list[LexiconRefused] = []
+    group = None
+    savepoint = await session.begin_nested()
+    for word in split_words(text):
+        try:
+            group = await add_word(session, group_id, word, author_id)
+            added.append(group.words[-1])
+        except LexiconRefused as refusal:
+            refused.append(refusal)
+            if refusal.reason == NO_GROUP:
+                break
+    if group is None or not added:
+        await savepoint.rollback()
+        return WordsAdded(None, [], refused)
+    await savepoint.commit()
+    return WordsAdded(group, added, refused)
+
+
+async def create_group(session: AsyncSession, text: str, author_id: int | None) -> ConceptGroup:
+    """A new group of the words in `text` (see `add_group`); when refused, nothing changes (no
+    revision, so no process reloads)."""
+    async with session.begin_nested():
+        return await add_group(session, split_words(text), author_id)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Event, EventReminder, EventRsvp, LearningMaterial, User, utcnow
@@ -81,7 +81,8 @@ async def progress(session: AsyncSession, user_id: int) -> Progress:
     quiz_rows = (
         await session.execute(
             select(
-                QuizAttempt.quiz_id, func.max(QuizAttempt.score_percent >= QuizAttempt.pass_percent)
+                QuizAttempt.quiz_id,
+                func.max(case((QuizAttempt.score_percent >= QuizAttempt.pass_percent, 1), else_=0)),
             )
             .where(QuizAttempt.user_id == user_id, QuizAttempt.status == "finished")
             .group_by(QuizAttempt.quiz_id)

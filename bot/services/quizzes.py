@@ -229,6 +229,24 @@ def question_at(attempt: QuizAttempt, position: int) -> Question:
     return question_from_stored(attempt.questions[position])
 
 
+def _still_at(attempt: QuizAttempt, position: int) -> tuple[Any, ...]:
+    """The attempt, still active at `position`: an update under these conditions counts a
+    double click once."""
+    return (
+        QuizAttempt.id == attempt.id,
+        QuizAttempt.position == position,
+        QuizAttempt.status == ACTIVE,
+    )
+
+
+def ticks(attempt: QuizAttempt, position: int, option: int) -> bool:
+    """Whether pressing `option` of the question at `position` ticks it rather than answers
+    (a several-answers question is answered with its «check» button, option -1)."""
+    if option < 0 or not 0 <= position < len(attempt.questions):
+        return False
+    return question_at(attempt, position).kind == "multiple"
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
     """What answering did. `status`: "ok", "stale" (that question is already answered or the
@@ -256,11 +274,7 @@ async def toggle_option(
     selected = set(attempt.selected) ^ {option}
     result = await session.execute(
         update(QuizAttempt)
-        .where(
-            QuizAttempt.id == attempt.id,
-            QuizAttempt.position == position,
-            QuizAttempt.status == ACTIVE,
-        )
+        .where(*_still_at(attempt, position))
         .values(selected=sorted(selected))
         .execution_options(synchronize_session=False)
     )
@@ -311,11 +325,7 @@ async def answer(
         )
     result = await session.execute(
         update(QuizAttempt)
-        .where(
-            QuizAttempt.id == attempt.id,
-            QuizAttempt.position == position,
-            QuizAttempt.status == ACTIVE,
-        )
+        .where(*_still_at(attempt, position))
         .values(**values)
         .execution_options(synchronize_session=False)
     )

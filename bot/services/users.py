@@ -57,6 +57,9 @@ class ProfileCache:
     def forget(self, user_id: int) -> None:
         self._items.pop(user_id, None)
 
+    def clear(self) -> None:
+        self._items.clear()
+
 
 async def load_profile(session: AsyncSession, user_id: int) -> Profile | None:
     user = await session.get(User, user_id)

@@ -5,7 +5,6 @@ preview and confirmation, each student's language, skipped and blocked students,
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from tests.consult_support import consent, consult_settings, make_app, wait_unti
 from tests.event_support import ADMIN_ID, admin_driver
 from tests.fakes.chat import ChatDriver
 from tests.fakes.recording import RecordingSession, retry_after
+from tests.fixtures.stores import store_rows
 from tests.lang import looks_kazakh, looks_russian
 
 MARK = "ANN"
@@ -58,9 +58,7 @@ def announcements_to(recording: RecordingSession, chat_id: int | None = None) ->
 
 
 def _rows(app: App, sql: str) -> list[tuple]:
-    path = app.settings.database_url.split("///", 1)[1]
-    with sqlite3.connect(path) as conn:
-        return conn.execute(sql).fetchall()
+    return store_rows(app.settings.database_url, sql)
 
 
 async def add_students(app: App, ids: range, language: str = "kk") -> None:

@@ -122,6 +122,7 @@ async def test_rasa_down_degrades_to_rules_and_kb(
     await client.aclose()
 
 
+@pytest.mark.sqlite_only("a store path that cannot exist on disk")
 async def test_database_unavailable_reported_and_bot_keeps_running(
     tmp_path: Path, recording: RecordingSession, bot: Bot
 ) -> None:
@@ -148,6 +149,7 @@ async def test_database_unavailable_reported_and_bot_keeps_running(
     assert stat.S_ISREG(blocker.stat().st_mode)
 
 
+@pytest.mark.sqlite_only("opens the same SQLite file read-only")
 async def test_read_only_database_write_fails_cleanly(
     settings: Settings, app: App, recording: RecordingSession, bot: Bot
 ) -> None:

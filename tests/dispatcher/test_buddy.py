@@ -4,7 +4,6 @@ volunteer who blocked the bot, and curators' decisions counted once."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator
 
 import pytest
@@ -17,6 +16,7 @@ from bot.factory import App, create_dispatcher
 from tests.consult_support import consent, make_app, wait_until
 from tests.fakes.chat import ChatDriver
 from tests.fakes.recording import RecordingSession
+from tests.fixtures.stores import store_rows
 from tests.lang import looks_kazakh, looks_russian
 
 NEWCOMER, VOLUNTEER, SECOND_VOLUNTEER, CURATOR = 5001, 5002, 5003, 8001
@@ -57,8 +57,7 @@ def person(
 
 
 def _rows(app: App, sql: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(app.settings.database_url.split("///", 1)[1]) as conn:
-        return conn.execute(sql).fetchall()
+    return store_rows(app.settings.database_url, sql)
 
 
 def _texts_to(recording: RecordingSession, chat_id: int) -> list[str]:

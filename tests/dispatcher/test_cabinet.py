@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 from datetime import timedelta
 
 import pytest
@@ -31,13 +30,12 @@ from tests.consult_support import (
 from tests.event_support import make_event, reminders_to
 from tests.fakes.chat import ChatDriver
 from tests.fakes.recording import RecordingSession
+from tests.fixtures.stores import store_execute, store_rows
 from tests.lang import looks_kazakh
 
 
 def _rows(app: App, sql: str) -> list[tuple]:
-    path = app.settings.database_url.split("///", 1)[1]
-    with sqlite3.connect(path) as conn:
-        return conn.execute(sql).fetchall()
+    return store_rows(app.settings.database_url, sql)
 
 
 async def _follow(student: ChatDriver, event_id: int, *labels: str) -> None:
@@ -173,9 +171,9 @@ async def test_deleting_and_retention_remove_event_data_and_preferences(
     for table in ("event_reminders", "event_rsvps", "notification_settings"):
         assert _rows(app, f"select user_id from {table}") == [(OTHER_STUDENT_ID,)], table
     # Retention: the other student has been away for longer than RETENTION_DAYS.
-    path = app.settings.database_url.split("///", 1)[1]
-    with sqlite3.connect(path) as conn:
-        conn.execute("update users set last_seen_at = '2020-01-01 00:00:00.000000'")
+    store_execute(
+        app.settings.database_url, "update users set last_seen_at = '2020-01-01 00:00:00.000000'"
+    )
     async with app.session_factory() as session, session.begin():
         assert await purge_inactive(session, 365) == 1
     for table in ("users", "event_reminders", "event_rsvps", "notification_settings"):

@@ -35,6 +35,7 @@ from tests.consult_support import (
 )
 from tests.fakes.chat import ChatDriver
 from tests.fakes.recording import RecordingSession
+from tests.fixtures.stores import store_rows
 from tests.lang import looks_kazakh, looks_russian
 from tests.support import RuleNlu
 
@@ -322,12 +323,8 @@ async def test_survey_not_sent_to_a_student_who_blocked_the_bot(
 
 
 def _survey_status_is(app: App, status: str) -> bool:
-    import sqlite3
-
-    path = app.settings.database_url.split("///", 1)[1]
-    with sqlite3.connect(path) as conn:
-        row = conn.execute(f"select status from {FollowUpSurvey.__tablename__}").fetchone()
-    return bool(row and row[0] == status)
+    rows = store_rows(app.settings.database_url, f"select status from {FollowUpSurvey.__tablename__}")
+    return bool(rows and rows[0][0] == status)
 
 
 async def test_open_index_keeps_a_new_consultation_across_an_early_reread(app: App) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from aiogram import Bot
 from sqlalchemy import delete, func, select
 
@@ -24,9 +22,9 @@ from tests.fakes.recording import RecordingSession
 
 
 async def test_a_half_filled_form_and_a_curators_case_survive_a_restart(
-    tmp_path: Path, recording: RecordingSession, bot: Bot
+    db_url: str, recording: RecordingSession, bot: Bot
 ) -> None:
-    settings = consult_settings(f"sqlite+aiosqlite:///{tmp_path / 'kelisim.sqlite3'}")
+    settings = consult_settings(db_url)
     app = await make_app(settings)
     dp = create_dispatcher(app)
     student = driver(dp, bot, recording, STUDENT_ID, "Aigerim")
@@ -65,9 +63,9 @@ async def test_a_half_filled_form_and_a_curators_case_survive_a_restart(
 
 
 async def test_a_students_drafts_are_deleted_with_their_data(
-    tmp_path: Path, recording: RecordingSession, bot: Bot
+    db_url: str, recording: RecordingSession, bot: Bot
 ) -> None:
-    settings = consult_settings(f"sqlite+aiosqlite:///{tmp_path / 'kelisim.sqlite3'}")
+    settings = consult_settings(db_url)
     app = await make_app(settings)
     dp = create_dispatcher(app)
     student = driver(dp, bot, recording, STUDENT_ID, "Aigerim")
@@ -83,8 +81,8 @@ async def test_a_students_drafts_are_deleted_with_their_data(
     await app.aclose()
 
 
-async def test_case_numbers_are_never_handed_out_twice(tmp_path: Path) -> None:
-    settings = consult_settings(f"sqlite+aiosqlite:///{tmp_path / 'kelisim.sqlite3'}")
+async def test_case_numbers_are_never_handed_out_twice(db_url: str) -> None:
+    settings = consult_settings(db_url)
     app = await make_app(settings)
     async with app.session_factory() as session, session.begin():
         first = Consultation(student_id=1, language="kk", area="other", status="new")

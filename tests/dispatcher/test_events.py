@@ -5,7 +5,6 @@ capacity, kind subscriptions, and refusals for everyone who is not an admin."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from bot.db.models import utcnow
 from bot.factory import App, create_bot, create_dispatcher
 from bot.handlers.events.ui import DraftAct, EventAct, EventAdmin, EventOpen
 from bot.scheduler import job_store_url
+from bot.scheduler.planner import JOBS_TABLE
 from bot.services import events
 from tests.consult_support import consent, consult_settings, driver, make_app, wait_until
 from tests.event_support import (
@@ -29,6 +29,7 @@ from tests.event_support import (
 )
 from tests.fakes.chat import ChatDriver
 from tests.fakes.recording import RecordingSession
+from tests.fixtures.stores import store_rows
 from tests.lang import looks_kazakh, looks_russian
 from tests.support import RuleNlu
 
@@ -39,9 +40,9 @@ def admin(dp: Dispatcher, bot: Bot, recording: RecordingSession) -> ChatDriver:
 
 
 def _event_rows(app: App) -> list[tuple]:
-    path = app.settings.database_url.split("///", 1)[1]
-    with sqlite3.connect(path) as conn:
-        return conn.execute("select id, kind, title_ru, capacity, status from events").fetchall()
+    return store_rows(
+        app.settings.database_url, "select id, kind, title_ru, capacity, status from events"
+    )
 
 
 async def test_admin_creates_an_event_and_students_find_it(
@@ -289,8 +290,9 @@ async def test_reminders_survive_a_restart_and_are_sent_once(tmp_path: Path) -> 
         await student.click_data(EventOpen(id=event_id).pack())
         await student.click("🔔")
     await first.aclose()  # down before anything is due
-    jobs_file = Path(str(job_store_url(settings.database_url)).split("///", 1)[1])
-    assert await asyncio.to_thread(jobs_file.exists)
+    jobs = str(job_store_url(settings.database_url))
+    stored = await asyncio.to_thread(store_rows, jobs, f"select count(*) from {JOBS_TABLE}")
+    assert stored[0][0] > 0, "the reminders wait in the persistent job store"
     await asyncio.sleep(3.2)
     assert not reminders_to(recording, 5001)
 

@@ -5,7 +5,6 @@ stay closed to students; memberships are exported and deleted with the student's
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import timedelta
 
 import pytest
@@ -20,6 +19,7 @@ from tests.consult_support import consent
 from tests.event_support import admin_driver, make_event
 from tests.fakes.chat import ChatDriver
 from tests.fakes.recording import RecordingSession
+from tests.fixtures.stores import store_rows
 from tests.lang import looks_kazakh, looks_russian
 
 CHAT = "https://t.me/+UnityClubChat"
@@ -31,9 +31,7 @@ def admin(dp: Dispatcher, bot: Bot, recording: RecordingSession) -> ChatDriver:
 
 
 def _rows(app: App, sql: str) -> list[tuple[object, ...]]:
-    path = app.settings.database_url.split("///", 1)[1]
-    with sqlite3.connect(path) as conn:
-        return conn.execute(sql).fetchall()
+    return store_rows(app.settings.database_url, sql)
 
 
 async def publish_group(

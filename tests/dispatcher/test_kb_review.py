@@ -248,8 +248,8 @@ def reminders(recording: RecordingSession) -> list[SendMessage]:
     return [m for m in recording.of_type(SendMessage) if "/kb_review" in m.text]
 
 
-async def test_monthly_reminder_is_sent_once_across_a_restart(tmp_path: Path) -> None:
-    settings = consult_settings(f"sqlite+aiosqlite:///{tmp_path / 'store.sqlite3'}")
+async def test_monthly_reminder_is_sent_once_across_a_restart(db_url: str) -> None:
+    settings = consult_settings(db_url)
     recording = RecordingSession()
     bot = create_bot(settings, session=recording)
     overdue = item("old-answer", kb_review.today() - timedelta(days=500))

@@ -4,7 +4,6 @@ for admins and in `kelisim report`."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from aiogram import Bot, Dispatcher
@@ -53,8 +52,7 @@ async def test_pass_rates_and_group_joins_in_stats_and_report(
     assert "holidays-reading: 2 / 2, 100%" in text and "3" in text
     assert "Клуб казахского языка: 1, +1" in text
 
-    path = Path(app.settings.database_url.split("///", 1)[1])
-    run = kelisim("report", "--json", db=path)
+    run = kelisim("report", "--json", db=app.settings.database_url)
     assert run.returncode == 0, run.stderr
     learning = json.loads(run.stdout)["learning"]
     assert learning["quizzes"] == [
@@ -69,5 +67,5 @@ async def test_pass_rates_and_group_joins_in_stats_and_report(
     assert [(g["title"], g["members"]) for g in learning["groups"]] == [
         ("Клуб казахского языка", 1)
     ]
-    plain = kelisim("report", db=path).stdout
+    plain = kelisim("report", db=app.settings.database_url).stdout
     assert "holidays-reading: 2 / 2, 100%, 3 attempts" in plain

@@ -5,7 +5,6 @@ student's data."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import timedelta
 
 import pytest
@@ -23,6 +22,7 @@ from tests.consult_support import consent
 from tests.event_support import make_event
 from tests.fakes.chat import ChatDriver
 from tests.fakes.recording import RecordingSession
+from tests.fixtures.stores import store_rows
 from tests.lang import looks_kazakh, looks_russian
 
 CURATOR_ID = 8001  # in the test settings' CURATOR_IDS
@@ -41,9 +41,7 @@ async def _curated(app: App) -> None:
 
 
 def _rows(app: App, sql: str) -> list[tuple[object, ...]]:
-    path = app.settings.database_url.split("///", 1)[1]
-    with sqlite3.connect(path) as conn:
-        return conn.execute(sql).fetchall()
+    return store_rows(app.settings.database_url, sql)
 
 
 def test_the_ladder_is_valid_and_mistakes_name_file_and_line() -> None:

@@ -4,7 +4,6 @@ once, and delivered and stored in order when the store is back, without a restar
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -52,10 +51,11 @@ def curator(dp: Dispatcher, bot: Bot, recording: RecordingSession) -> ChatDriver
 def read_only(app: App) -> Iterator[dict[str, bool]]:
     """A switch that makes the store refuse every write, as a read-only SQLite file does."""
     switch = {"on": False}
+    dbapi = app.engine.dialect.loaded_dbapi
 
     def refuse(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         if switch["on"] and statement.lstrip().upper().startswith(WRITES):
-            raise sqlite3.OperationalError("attempt to write a readonly database")
+            raise dbapi.OperationalError("attempt to write a readonly database")
 
     event.listen(app.engine.sync_engine, "before_cursor_execute", refuse)
     yield switch

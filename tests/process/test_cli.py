@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,11 +18,16 @@ SMALL_KB = ROOT / "tests" / "data" / "faq_small.yml"
 
 
 def kelisim(
-    *args: str, db: Path, stdin: str | None = None, cwd: Path | None = None
+    *args: str, db: Path | str, stdin: str | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """Run the CLI on a SQLite file `db`, or on the store URL `db`."""
+    if isinstance(db, str):
+        url, folder = db, Path(tempfile.gettempdir())
+    else:
+        url, folder = f"sqlite+aiosqlite:///{db}", db.parent
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{db}",
+        "DATABASE_URL": url,
         "RASA_URL": "http://127.0.0.1:9",
     }
     return subprocess.run(
@@ -30,7 +36,7 @@ def kelisim(
         capture_output=True,
         text=True,
         env=env,
-        cwd=cwd or db.parent,
+        cwd=cwd or folder,
         timeout=120,
         check=False,
     )

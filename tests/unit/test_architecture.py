@@ -131,3 +131,38 @@ def test_jobs_stored_under_their_old_paths_still_resolve() -> None:
 
     for ref in STORED_JOB_REFS:
         assert callable(ref_to_obj(ref)), ref
+
+
+# Handlers still over the house limits (40 lines, 5 parameters); each is to be made thin, and
+# nothing may join the list: a new handler parses the update, calls one use case and renders.
+NOT_YET_THIN = {
+    "bot.handlers.consultation.router.my_case_action",
+    "bot.handlers.consultation.router.relay_from_student",
+    "bot.handlers.consultation.router.consent_chosen",
+    "bot.handlers.curator.relay.relay_from_curator",
+    "bot.handlers.curator.router.transfer_to",
+    "bot.handlers.curator.router.case_action",
+    "bot.handlers.curator.closing.write_resolution",
+    "bot.handlers.curator_assist.router.send",
+    "bot.handlers.pulse.router.admin_action",
+}
+
+
+def test_no_new_handler_is_long_or_wide() -> None:
+    handlers = shape.registered_handlers(shape.module_paths("bot"))
+    assert len(handlers) > 100
+    over = {
+        f"{h.module}.{h.name}"
+        for h in handlers
+        if h.lines > shape.MAX_HANDLER_LINES or h.params > shape.MAX_HANDLER_PARAMS
+    }
+    assert over - NOT_YET_THIN == set()
+
+
+def test_the_shape_counts_handlers_registered_from_a_table() -> None:
+    handlers = {
+        f"{h.module}.{h.name}" for h in shape.registered_handlers(shape.module_paths("bot"))
+    }
+    # Registered directly, and in a loop over a table of (handler, action).
+    assert "bot.handlers.cabinet.router.me_command" in handlers
+    assert "bot.handlers.cabinet.router.withdraw_confirmed" in handlers

@@ -51,3 +51,35 @@ def test_compose_refuses_to_start_without_a_token() -> None:
     result = compose_config({})
     assert result.returncode != 0
     assert "BOT_TOKEN" in result.stderr
+
+
+@pytest.mark.skipif(COMPOSE is None, reason="docker-compose (Debian package) is not installed")
+def test_the_scale_profile_runs_replicas_behind_nginx_with_one_worker() -> None:
+    assert COMPOSE is not None
+    result = subprocess.run(
+        [COMPOSE, "-f", str(ROOT / "docker-compose.yml"), "--profile", "scale", "config"],
+        env={"PATH": os.environ.get("PATH", ""), "BOT_TOKEN": "123:abc"},
+        cwd=ROOT / "tests",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    replicas = [services["bot-1"], services["bot-2"]]
+    for replica in replicas:
+        env = replica["environment"]
+        assert env["DATABASE_URL"].startswith("postgresql+asyncpg://")
+        assert env["REDIS_URL"].startswith("redis://") and env["SCHEDULER"] == "off"
+        assert replica["depends_on"]["postgres"]["condition"] == "service_healthy"
+        assert "healthz" in str(replica["healthcheck"]["test"])
+    worker = services["worker"]
+    assert "worker" in str(worker["command"]) and worker["environment"]["SCHEDULER"] == "on"
+    proxy = services["proxy"]
+    assert proxy["image"].startswith("nginx")
+    assert {"bot-1", "bot-2", "rasa", "rasa-2"} <= set(proxy["depends_on"])
+    assert (
+        services["postgres"]["image"] == "postgres:15" and services["redis"]["image"] == "redis:7"
+    )
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+    assert "server bot-1:8080" in nginx and "server bot-2:8080" in nginx

@@ -9,6 +9,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram.utils.text_decorations import html_decoration as html
 
 from bot.handlers.callbacks import MenuItem
+from bot.handlers.keyboards import spoken_languages_keyboard
 from bot.services.buddies import PairView
 
 
@@ -70,16 +71,7 @@ def menu_keyboard() -> InlineKeyboardMarkup:
 
 
 def languages_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for value, label in (
-        ("kk", _("In Kazakh")),
-        ("ru", _("In Russian")),
-        ("kk,ru", _("Kazakh and Russian")),
-        ("kk,ru,en", _("Kazakh, Russian and English")),
-    ):
-        builder.button(text=label, callback_data=BuddyForm(field="languages", value=value))
-    builder.adjust(2)
-    return builder.as_markup()
+    return spoken_languages_keyboard(lambda value: BuddyForm(field="languages", value=value))
 
 
 def origin_keyboard() -> InlineKeyboardMarkup:

@@ -3,22 +3,22 @@ confirmation; the urgent path after an incident. Nothing is stored until the stu
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import Bot
+from aiogram import F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import aware
-from bot.config import Settings
 from bot.db.models import utcnow
 from bot.db.unit_of_work import after_commit
-from bot.handlers.common import stale_button
+from bot.handlers.common import drop_buttons, stale_button
 from bot.handlers.consultation.notices import (
     announce,
     refresh_cards,
@@ -40,9 +40,9 @@ from bot.handlers.consultation.ui import (
     skip_keyboard,
     urgent_anonymity_keyboard,
 )
+from bot.handlers.context import Ctx
 from bot.handlers.onboarding.router import consent_text
 from bot.handlers.texts import help_numbers
-from bot.scheduler import Planner
 from bot.scheduler.sending import notify
 from bot.services import consultations, curator_assist
 from bot.services.consultations import (
@@ -51,10 +51,8 @@ from bot.services.consultations import (
     URGENT_AREA,
     ConsultationRefused,
     Draft,
-    OpenCases,
 )
-from bot.services.knowledge import KnowledgeBase
-from bot.services.roles import ADMIN, CURATOR, RoleDirectory
+from bot.services.roles import ADMIN, CURATOR
 from bot.services.users import Profile
 
 FORM_KEY = "consult_form"
@@ -126,95 +124,85 @@ async def _ask_anonymity(message: Message, state: FSMContext, form: dict[str, An
     )
 
 
-async def form_step(
-    callback: CallbackQuery,
-    callback_data: ConsultStep,
-    state: FSMContext,
-    raw_state: str | None,
-    session: AsyncSession,
-    bot: Bot,
-    i18n: I18n,
-    settings: Settings,
-    roles: RoleDirectory,
-    cases: OpenCases,
-    planner: Planner,
-    profile: Profile | None,
-    kb: KnowledgeBase,
-) -> None:
-    message = callback.message
-    if not isinstance(message, Message):
+async def _form_button(callback: CallbackQuery, ctx: Ctx) -> tuple[Message, dict[str, Any]] | None:
+    """The form's message and what it holds so far, its buttons taken off; None (and the
+    stale-button answer) when the button no longer belongs to a form in progress."""
+    form = await _form(ctx.state)
+    if not isinstance(callback.message, Message) or not form:
+        await stale_button(callback)
+        return None
+    await callback.answer()
+    await drop_buttons(callback.message)
+    return callback.message, form
+
+
+async def cancel_form(callback: CallbackQuery, ctx: Ctx) -> None:
+    await callback.answer()
+    await _clear_form(ctx.state)
+    if isinstance(callback.message, Message):
+        await drop_buttons(callback.message)
+        await callback.message.answer(
+            _("Cancelled: nothing was sent. You can start again with /consult.")
+        )
+
+
+async def area_chosen(callback: CallbackQuery, callback_data: ConsultStep, ctx: Ctx) -> None:
+    if not isinstance(callback.message, Message) or callback_data.area not in AREAS:
         await stale_button(callback)
         return
-    action = callback_data.action
-    form = await _form(state)
-    if action == "cancel":
-        await callback.answer()
-        await _clear_form(state)
-        await message.edit_reply_markup(reply_markup=None)
-        await message.answer(_("Cancelled: nothing was sent. You can start again with /consult."))
-        return
-    if action == "area" and callback_data.area in AREAS and raw_state is None:
-        await callback.answer()
-        await message.edit_reply_markup(reply_markup=None)
-        form = {"area": callback_data.area, "answers": []}
-        await message.answer(
-            _(
-                "Area: {area}. A few short questions — answer in your own words or press «Skip»."
-            ).format(area=area_label(callback_data.area))
+    await callback.answer()
+    await drop_buttons(callback.message)
+    form = {"area": callback_data.area, "answers": []}
+    await callback.message.answer(
+        _("Area: {area}. A few short questions — answer in your own words or press «Skip».").format(
+            area=area_label(callback_data.area)
         )
-        await _ask_question(message, state, form)
-        return
-    if action == "skip" and raw_state == ConsultForm.answering.state and form:
-        await callback.answer()
-        await message.edit_reply_markup(reply_markup=None)
+    )
+    await _ask_question(callback.message, ctx.state, form)
+
+
+async def skip_question(callback: CallbackQuery, ctx: Ctx) -> None:
+    if found := await _form_button(callback, ctx):
+        message, form = found
         keys = QUESTIONNAIRES[form["area"]]
         form["answers"].append({"q": keys[len(form["answers"])], "a": None})
-        await _ask_question(message, state, form)
-        return
-    if action == "skip" and raw_state == ConsultForm.message.state and form:
-        await callback.answer()
-        await message.edit_reply_markup(reply_markup=None)
-        await _ask_anonymity(message, state, form)
-        return
-    if action in ("anonymous", "named") and raw_state == ConsultForm.anonymity.state and form:
-        await callback.answer()
-        await message.edit_reply_markup(reply_markup=None)
-        form["anonymous"] = action == "anonymous"
-        await state.set_state(ConsultForm.confirming)
-        await state.update_data({FORM_KEY: form})
+        await _ask_question(message, ctx.state, form)
+
+
+async def skip_message(callback: CallbackQuery, ctx: Ctx) -> None:
+    if found := await _form_button(callback, ctx):
+        message, form = found
+        await _ask_anonymity(message, ctx.state, form)
+
+
+async def anonymity_chosen(callback: CallbackQuery, callback_data: ConsultStep, ctx: Ctx) -> None:
+    if found := await _form_button(callback, ctx):
+        message, form = found
+        form["anonymous"] = callback_data.action == "anonymous"
+        await ctx.state.set_state(ConsultForm.confirming)
+        await ctx.state.update_data({FORM_KEY: form})
         await message.answer(summary_text(form), reply_markup=confirm_keyboard())
+
+
+async def send_request(callback: CallbackQuery, ctx: Ctx) -> None:
+    if ctx.profile is None:
+        await stale_button(callback)
         return
-    if action == "send" and raw_state == ConsultForm.confirming.state and form and profile:
-        await callback.answer()
-        await message.edit_reply_markup(reply_markup=None)
+    if found := await _form_button(callback, ctx):
+        message, form = found
         draft = Draft(
             area=form["area"],
-            language=profile.language,
+            language=ctx.profile.language,
             answers=form["answers"],
             anonymous=bool(form.get("anonymous", True)),
             first_message=form.get("message"),
         )
-        await _clear_form(state)
-        await _open(
-            message, callback, draft, session, bot, i18n, settings, roles, cases, planner, kb
-        )
-        return
-    await stale_button(callback)
+        await _clear_form(ctx.state)
+        await _open(message, callback, draft, ctx)
 
 
-async def _open(
-    message: Message,
-    callback: CallbackQuery,
-    draft: Draft,
-    session: AsyncSession,
-    bot: Bot,
-    i18n: I18n,
-    settings: Settings,
-    roles: RoleDirectory,
-    cases: OpenCases,
-    planner: Planner,
-    kb: KnowledgeBase,
-) -> None:
+async def _open(message: Message, callback: CallbackQuery, draft: Draft, ctx: Ctx) -> None:
+    session, roles, cases, planner = ctx.session, ctx.roles, ctx.cases, ctx.planner
     user = callback.from_user
     try:
         consultation = await consultations.open_consultation(
@@ -227,7 +215,7 @@ async def _open(
         if draft.urgent and await consultations.make_urgent(session, existing.id):
             existing = await consultations.get(session, existing.id) or existing
             case = existing.id
-            await _announce_urgent_again(session, i18n, settings, roles, case)
+            await _announce_urgent_again(ctx, case)
             await message.answer(
                 _(
                     "Your open request {case} is now marked urgent, and every curator has been "
@@ -243,8 +231,8 @@ async def _open(
     after_commit(session, lambda: cases.add(user.id, consultation.id))
     await roles.refresh()
     # Curators see the card, and the SLA timer starts, only once the request is stored.
-    assist = await curator_assist.suggestions(session, kb, consultation)
-    await announce(session, i18n, settings, roles, consultation, assist=assist)
+    assist = await curator_assist.suggestions(session, ctx.kb, consultation)
+    await announce(session, ctx.i18n, ctx.settings, roles, consultation, assist=assist)
     opened_at = aware(consultation.created_at) or utcnow()
     after_commit(session, lambda: planner.unclaimed(consultation.id, opened_at))
     if draft.urgent:
@@ -266,13 +254,8 @@ async def _open(
     )
 
 
-async def _announce_urgent_again(
-    session: AsyncSession,
-    i18n: I18n,
-    settings: Settings,
-    roles: RoleDirectory,
-    case: int,
-) -> None:
+async def _announce_urgent_again(ctx: Ctx, case: int) -> None:
+    session, i18n, settings, roles = ctx.session, ctx.i18n, ctx.settings, ctx.roles
     consultation = await consultations.get(session, case)
     if consultation is None:
         return
@@ -338,55 +321,73 @@ async def _ask_urgent_anonymity(message: Message, session: AsyncSession, profile
     )
 
 
-async def urgent_step(
-    callback: CallbackQuery,
-    callback_data: UrgentHelp,
-    state: FSMContext,
-    session: AsyncSession,
-    bot: Bot,
-    i18n: I18n,
-    settings: Settings,
-    roles: RoleDirectory,
-    cases: OpenCases,
-    planner: Planner,
-    profile: Profile | None,
-    kb: KnowledgeBase,
-) -> None:
-    message = callback.message
-    if not isinstance(message, Message) or callback_data.action not in (
-        "start",
-        "anonymous",
-        "named",
-        "cancel",
-    ):
-        await stale_button(callback)
-        return
+async def urgent_cancelled(callback: CallbackQuery, ctx: Ctx) -> None:
     await callback.answer()
-    if callback_data.action == "cancel":
-        await message.edit_reply_markup(reply_markup=None)
-        await message.answer(
+    if isinstance(callback.message, Message):
+        await drop_buttons(callback.message)
+        await callback.message.answer(
             _("All right. If you change your mind, press /consult.") + "\n\n" + help_numbers()
         )
-        return
-    if profile is None or not profile.consent_current:
-        await message.answer(
+
+
+async def _consented(callback: CallbackQuery, ctx: Ctx) -> Message | None:
+    """The urgent offer's message when the student has consented; else asks for consent."""
+    if not isinstance(callback.message, Message):
+        await stale_button(callback)
+        return None
+    await callback.answer()
+    if ctx.profile is None or not ctx.profile.consent_current:
+        await callback.message.answer(
             _("To connect you with a curator, I need your consent first.")
             + "\n\n"
             + consent_text(),
             reply_markup=consent_first_keyboard("urgent"),
         )
+        return None
+    return callback.message
+
+
+async def urgent_started(callback: CallbackQuery, ctx: Ctx) -> None:
+    if (message := await _consented(callback, ctx)) and ctx.profile is not None:
+        await _ask_urgent_anonymity(message, ctx.session, ctx.profile)
+
+
+async def urgent_anonymity_chosen(
+    callback: CallbackQuery, callback_data: UrgentHelp, ctx: Ctx
+) -> None:
+    if not (message := await _consented(callback, ctx)) or ctx.profile is None:
         return
-    if callback_data.action == "start":
-        await _ask_urgent_anonymity(message, session, profile)
-        return
-    await message.edit_reply_markup(reply_markup=None)
-    data = await state.get_data()
+    await drop_buttons(message)
+    data = await ctx.state.get_data()
     draft = Draft(
         area=URGENT_AREA,
-        language=profile.language,
+        language=ctx.profile.language,
         anonymous=callback_data.action == "anonymous",
         urgent=True,
         first_message=data.get(INCIDENT_KEY),
     )
-    await state.update_data({INCIDENT_KEY: None})
-    await _open(message, callback, draft, session, bot, i18n, settings, roles, cases, planner, kb)
+    await ctx.state.update_data({INCIDENT_KEY: None})
+    await _open(message, callback, draft, ctx)
+
+
+def register(router: Router) -> None:
+    """The form's and the urgent path's buttons; each step only in the state it belongs to."""
+    steps: tuple[tuple[Callable[..., Awaitable[None]], tuple[str, ...], StateFilter], ...] = (
+        (area_chosen, ("area",), StateFilter(None)),
+        (skip_question, ("skip",), StateFilter(ConsultForm.answering)),
+        (skip_message, ("skip",), StateFilter(ConsultForm.message)),
+        (anonymity_chosen, ("anonymous", "named"), StateFilter(ConsultForm.anonymity)),
+        (send_request, ("send",), StateFilter(ConsultForm.confirming)),
+    )
+    router.callback_query.register(cancel_form, ConsultStep.filter(F.action == "cancel"))
+    for step, actions, in_state in steps:
+        router.callback_query.register(step, ConsultStep.filter(F.action.in_(actions)), in_state)
+    router.callback_query.register(stale_button, ConsultStep.filter())
+    urgent = (
+        (urgent_cancelled, ("cancel",)),
+        (urgent_started, ("start",)),
+        (urgent_anonymity_chosen, ("anonymous", "named")),
+    )
+    for handler, actions in urgent:
+        router.callback_query.register(handler, UrgentHelp.filter(F.action.in_(actions)))
+    router.callback_query.register(stale_button, UrgentHelp.filter())

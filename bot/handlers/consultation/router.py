@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.db.models import Consultation
 from bot.db.unit_of_work import after_commit
 from bot.handlers.common import out_of_date, stale_button
+from bot.handlers.consultation import form
 from bot.handlers.consultation.delivery import relay_student_message
 from bot.handlers.consultation.form import (
     INCIDENT_KEY,
@@ -27,9 +28,7 @@ from bot.handlers.consultation.form import (
     _tell_already_open,
     form_answer,
     form_message,
-    form_step,
     form_waiting_for_button,
-    urgent_step,
 )
 from bot.handlers.consultation.notices import (
     message_content,
@@ -43,9 +42,7 @@ from bot.handlers.consultation.texts import (
 )
 from bot.handlers.consultation.ui import (
     ConsultConsent,
-    ConsultStep,
     StudentCase,
-    UrgentHelp,
     areas_keyboard,
     cancel_confirm_keyboard,
     consent_first_keyboard,
@@ -355,8 +352,7 @@ def create_router() -> Router:
     stats.register(router)
     curator.register_commands(router)
     router.callback_query.register(consent_chosen, ConsultConsent.filter())
-    router.callback_query.register(form_step, ConsultStep.filter())
-    router.callback_query.register(urgent_step, UrgentHelp.filter())
+    form.register(router)
     router.callback_query.register(my_case_action, StudentCase.filter())
     router.message.register(form_answer, StateFilter(ConsultForm.answering))
     router.message.register(form_message, StateFilter(ConsultForm.message))

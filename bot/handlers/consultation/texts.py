@@ -83,8 +83,11 @@ def local_time(moment: datetime | None, locale: str) -> str:
 
 
 def student_label(consultation: Consultation) -> str:
-    """How curators see the student: only the case number when anonymous or deleted."""
-    if consultation.anonymous or consultation.student_id is None:
+    """How curators see the student: only the case number when anonymous or deleted (an
+    e-mail consultation has no Telegram id, only the sender's name and address)."""
+    if consultation.anonymous or (
+        consultation.student_id is None and consultation.student_name is None
+    ):
         return _("anonymous, case {case}").format(case=case_number(consultation.id))
     name = html.quote(consultation.student_name or _("no name"))
     if consultation.student_username:

@@ -23,6 +23,8 @@ from bot.handlers.consultation.texts import (
     curator_header,
 )
 from bot.handlers.curator.context import FOCUS_KEY
+from bot.mail.intake import thread_of
+from bot.mail.replies import relay_by_mail
 from bot.scheduler import Planner
 from bot.services import consultation_messages, consultations
 
@@ -44,7 +46,13 @@ async def relay_from_curator(
     """Pass the curator's message to the student, and show the curator whether it arrived."""
     assert message.from_user is not None
     consultation = await consultations.get(session, case)
-    if consultation is None or consultation.student_id is None:
+    # A consultation that came by e-mail has no Telegram student: replies go by e-mail.
+    thread = (
+        await thread_of(session, case)
+        if consultation is not None and consultation.student_id is None
+        else None
+    )
+    if consultation is None or (consultation.student_id is None and thread is None):
         await state.update_data({FOCUS_KEY: None})
         await message.answer(
             _(
@@ -76,6 +84,9 @@ async def relay_from_curator(
         )
         return
     kind, text, file_id = content
+    if thread is not None:
+        await relay_by_mail(message, session, planner, consultation, thread, kind, text)
+        return
     stored = await consultation_messages.add_curator_message(
         session, consultation, message.from_user.id, kind, text, file_id
     )

@@ -10,6 +10,7 @@ from aiogram.utils.text_decorations import html_decoration as html
 
 from bot.db.group_models import InterestGroup
 from bot.db.models import Event
+from bot.handlers.keyboards import spoken_languages_keyboard
 from bot.services import events, groups
 
 
@@ -190,16 +191,7 @@ def interests_keyboard() -> InlineKeyboardMarkup:
 
 
 def languages_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for value, label in (
-        ("kk", _("In Kazakh")),
-        ("ru", _("In Russian")),
-        ("kk,ru", _("Kazakh and Russian")),
-        ("kk,ru,en", _("Kazakh, Russian and English")),
-    ):
-        builder.button(text=label, callback_data=GroupNew(field="languages", value=value))
-    builder.adjust(2)
-    return builder.as_markup()
+    return spoken_languages_keyboard(lambda value: GroupNew(field="languages", value=value))
 
 
 def confirm_keyboard() -> InlineKeyboardMarkup:

@@ -34,16 +34,9 @@ from knowledge_base.schema import FaqItem
 # An unfinished dialog is dropped after this many seconds without a message or a button.
 DIALOG_TIMEOUT = 30 * 60
 DATA_KEY = "kb"
-ADD_STEPS = (
-    "category",
-    "question_kk",
-    "question_ru",
-    "alternatives_kk",
-    "alternatives_ru",
-    "answer_kk",
-    "answer_ru",
-    "links",
-)
+# The add dialog asks the entry's fields in the order the edit dialog shows them, up to
+# «published» (saving asks that).
+ADD_STEPS = kb_history.FIELDS[: kb_history.FIELDS.index("published")]
 OPTIONAL_FIELDS = ("alternatives_kk", "alternatives_ru", "links")
 LIST_FIELDS = ("alternatives_kk", "alternatives_ru", "links", "tags")
 # Fields that may be emptied with the «clear» button.

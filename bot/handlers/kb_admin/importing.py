@@ -18,9 +18,9 @@ from bot.handlers.context import Ctx
 from bot.handlers.kb_admin.dialog import KbStates, apply_change, dialog, end_dialog, set_dialog
 from bot.handlers.kb_admin.ui import KbImport, KbNav, import_keyboard
 from bot.services import kb_admin
-from bot.services.knowledge import export_items, import_items
+from bot.services.knowledge import export_items
 from knowledge_base.loader import YAML_SUFFIXES, dump_items
-from knowledge_base.schema import KbProblem, item_from_dict
+from knowledge_base.schema import KbProblem
 
 IMPORT_MODES = ("merge", "replace")
 # Problems listed in one reply; the rest are counted.
@@ -158,15 +158,16 @@ async def confirm_import(callback: CallbackQuery, callback_data: KbImport, ctx: 
     if not (found := await _import_pressed(callback, ctx)):
         return
     message, data = found
-    items = []
-    for index, raw in enumerate(data.get("items") or []):
-        item, problems = item_from_dict(raw, str(data.get("source")), index)
-        if item is None:  # it was valid a moment ago; refuse rather than half-apply
-            await message.answer(problems_text(problems))
-            return
-        items.append(item)
-    replace = callback_data.act == "replace"
-    summary = await import_items(ctx.session, items, replace=replace, author_id=ctx.user_id)
+    summary = await kb_admin.import_checked(
+        ctx.session,
+        list(data.get("items") or []),
+        str(data.get("source")),
+        replace=callback_data.act == "replace",
+        author_id=ctx.user_id,
+    )
+    if isinstance(summary, list):
+        await message.answer(problems_text(summary))
+        return
     apply_change(ctx)
     await message.answer(
         _(

@@ -14,43 +14,26 @@ import contextlib
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
-from aiogram.filters.callback_data import CallbackData
-from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
-from aiogram.utils.text_decorations import html_decoration as html
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.quiz_models import Quiz
-from bot.handlers.common import admins_only
+from bot.handlers.common import refuse_non_admin, stale_button
+from bot.handlers.context import Ctx
 from bot.handlers.filters import CommandText, HasRole, PrivateChat
-from bot.handlers.quiz.ui import LETTERS
-from bot.services import learning, quizzes
+from bot.handlers.quiz import ui
+from bot.services import learning, quiz_editing, quizzes
 from bot.services.knowledge import KnowledgeBase
+from bot.services.quiz_editing import STEPS
 from bot.services.roles import ADMIN
 from knowledge_base.quizzes import (
     EXPLANATION_MAX,
     MAX_OPTIONS,
-    MAX_QUESTIONS,
     MIN_OPTIONS,
     OPTION_MAX,
     QUESTION_MAX,
-    Question,
-    quiz_from_dict,
 )
 from knowledge_base.schema import is_slug
-
-
-class QuizEdit(CallbackData, prefix="qe"):
-    """An admin's action on a material's quiz; `version` is the quiz version it was shown at
-    (0: no quiz yet)."""
-
-    material: int
-    action: str
-    version: int = 0
-    q: int = -1
 
 
 class QuizEditing(StatesGroup):
@@ -58,217 +41,7 @@ class QuizEditing(StatesGroup):
     confirm = State()
 
 
-STEPS = (
-    "text_kk",
-    "text_ru",
-    "options_kk",
-    "options_ru",
-    "correct",
-    "explain_kk",
-    "explain_ru",
-    "link",
-)
-
-
-def _prompt(step: str, kind: str) -> str:
-    prompts = {
-        "text_kk": _("Send the question in Kazakh (up to {limit} characters).").format(
-            limit=QUESTION_MAX
-        ),
-        "text_ru": _("Now the question in Russian."),
-        "options_kk": _(
-            "Send the options in Kazakh, one per line ({low} to {high}, up to {limit} characters "
-            "each)."
-        ).format(low=MIN_OPTIONS, high=MAX_OPTIONS, limit=OPTION_MAX),
-        "options_ru": _("Now the same options in Russian, one per line, in the same order."),
-        "correct": _("Which option is right? Send its number.")
-        if kind == "single"
-        else _("Which options are right? Send their numbers, e.g. 1, 3."),
-        "explain_kk": _(
-            "Send the explanation in Kazakh that students see after answering (up to {limit} "
-            "characters)."
-        ).format(limit=EXPLANATION_MAX),
-        "explain_ru": _("Now the explanation in Russian."),
-        "link": _(
-            "Optionally, where to read more: a knowledge-base entry id or an https:// link. "
-            "Send - to skip."
-        ),
-    }
-    return prompts[step] + "\n" + _("/cancel stops without saving.")
-
-
-def quiz_text(material_title: str, quiz: Quiz | None, language: str) -> str:
-    lines = [_("📝 <b>{title}</b>").format(title=html.quote(material_title))]
-    if quiz is None or not quiz.questions:
-        lines.append(_("No quiz yet. Add the first question."))
-        return "\n".join(lines)
-    lines.append(
-        _("Version {version}, pass mark {percent}%, questions: {count}").format(
-            version=quiz.version, percent=quiz.pass_percent, count=len(quiz.questions)
-        )
-    )
-    for number, question in enumerate(quizzes.spec_of(quiz).questions, start=1):
-        right = ", ".join(LETTERS[i] for i in sorted(question.correct))
-        kind = _("one answer") if question.kind == "single" else _("several answers")
-        lines.append(
-            f"\n{number}. {html.quote(question.text[language])} ({kind}; {right})\n"
-            + "\n".join(
-                f"   {LETTERS[i]}. {html.quote(o.text[language])}"
-                for i, o in enumerate(question.options)
-            )
-        )
-    return "\n".join(lines)
-
-
-def quiz_keyboard(material_pk: int, quiz: Quiz | None) -> InlineKeyboardMarkup:
-    version = quiz.version if quiz is not None else 0
-    count = len(quiz.questions) if quiz is not None else 0
-    builder = InlineKeyboardBuilder()
-    if count < MAX_QUESTIONS:
-        builder.button(
-            text=_("➕ Add a question"),
-            callback_data=QuizEdit(material=material_pk, action="add", version=version),
-        )
-    for index in range(count):
-        builder.button(
-            text=_("🗑 Question {number}").format(number=index + 1),
-            callback_data=QuizEdit(material=material_pk, action="del", version=version, q=index),
-        )
-    builder.button(text=_("⬅️ All materials"), callback_data=QuizEdit(material=0, action="list"))
-    builder.adjust(1, 3)
-    return builder.as_markup()
-
-
-async def show_materials(message: Message, session: AsyncSession, language: str) -> None:
-    builder = InlineKeyboardBuilder()
-    with_quiz = {c.material.pk: c.questions for c in await quizzes.quiz_cards(session, None)}
-    for material in await learning.materials(session):
-        count = with_quiz.get(material.pk)
-        mark = f"📝{count}" if count else "➕"
-        builder.button(
-            text=f"{mark} {learning.title(material, language)[:40]}",
-            callback_data=QuizEdit(material=material.pk, action="open"),
-        )
-    builder.adjust(1)
-    await message.answer(
-        _("Choose a learning material to write or change its quiz:"),
-        reply_markup=builder.as_markup(),
-    )
-
-
-async def show_quiz(
-    message: Message, session: AsyncSession, material_pk: int, language: str, *, edit: bool = False
-) -> None:
-    material = await quizzes.material(session, material_pk)
-    if material is None:
-        await message.answer(_("This material no longer exists."))
-        return
-    quiz = await quizzes.quiz_of_material(session, material_pk)
-    text = quiz_text(learning.title(material, language), quiz, language)
-    markup = quiz_keyboard(material_pk, quiz)
-    if edit:
-        with contextlib.suppress(TelegramBadRequest):
-            await message.edit_text(text, reply_markup=markup)
-            return
-    await message.answer(text, reply_markup=markup)
-
-
-async def quiz_edit_command(message: Message, session: AsyncSession, language: str) -> None:
-    await show_materials(message, session, language)
-
-
-async def quiz_edit_button(
-    callback: CallbackQuery,
-    callback_data: QuizEdit,
-    session: AsyncSession,
-    state: FSMContext,
-    language: str,
-) -> None:
-    message = callback.message
-    if not isinstance(message, Message):
-        await callback.answer()
-        return
-    action, material_pk = callback_data.action, callback_data.material
-    if action == "list":
-        await callback.answer()
-        await show_materials(message, session, language)
-        return
-    if action == "open":
-        await callback.answer()
-        await show_quiz(message, session, material_pk, language)
-        return
-    quiz = await quizzes.quiz_of_material(session, material_pk)
-    current = quiz.version if quiz is not None else 0
-    if current != callback_data.version:
-        # A dialog begun on the old version ends: nothing of it is saved.
-        if (await state.get_data()).get("material") == material_pk:
-            await state.clear()
-        await callback.answer(_("The quiz was changed meanwhile; here it is now."), show_alert=True)
-        await show_quiz(message, session, material_pk, language)
-        return
-    if action == "add":
-        await callback.answer()
-        await state.set_state(QuizEditing.question)
-        await state.set_data({"material": material_pk, "version": current, "step": "kind"})
-        builder = InlineKeyboardBuilder()
-        for kind, label in (
-            ("single", _("One right answer")),
-            ("multiple", _("Several right answers")),
-        ):
-            builder.button(
-                text=label,
-                callback_data=QuizEdit(
-                    material=material_pk, action=f"kind_{kind}", version=current
-                ),
-            )
-        builder.adjust(1)
-        await message.answer(
-            _("A new question. How many answers are right?")
-            + "\n"
-            + _("/cancel stops without saving."),
-            reply_markup=builder.as_markup(),
-        )
-        return
-    if action.startswith("kind_"):
-        data = await state.get_data()
-        if data.get("material") != material_pk or data.get("step") != "kind":
-            await callback.answer(_("This button is out of date."), show_alert=True)
-            return
-        kind = action.removeprefix("kind_")
-        await state.update_data(kind=kind, step="text_kk")
-        await callback.answer()
-        with contextlib.suppress(TelegramBadRequest):
-            await message.edit_reply_markup(reply_markup=None)
-        await message.answer(_prompt("text_kk", kind))
-        return
-    if action == "del" and quiz is not None and 0 <= callback_data.q < len(quiz.questions):
-        spec = quizzes.spec_of(quiz)
-        kept = [q for i, q in enumerate(spec.questions) if i != callback_data.q]
-        result = await quizzes.save_questions(
-            session,
-            material_pk,
-            kept,
-            expected_version=current,
-            admin_id=callback.from_user.id,
-        )
-        if result.status != "ok":
-            await callback.answer(
-                _("The quiz was changed meanwhile; here it is now."), show_alert=True
-            )
-        else:
-            await callback.answer(
-                _("Question {number} deleted.").format(number=callback_data.q + 1)
-            )
-        await show_quiz(message, session, material_pk, language, edit=True)
-        return
-    if action in ("save", "drop"):
-        await _finish(callback, message, session, state, language, save=action == "save")
-        return
-    await callback.answer(_("This button is out of date."), show_alert=True)
-
-
-def _lines(text: str) -> list[str]:
-    return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+KINDS = ("kind_single", "kind_multiple")
 
 
 def _check_step(step: str, text: str, data: dict[str, object], kb: KnowledgeBase) -> str | None:
@@ -286,7 +59,7 @@ def _check_step(step: str, text: str, data: dict[str, object], kb: KnowledgeBase
             else None
         )
     if step in ("options_kk", "options_ru"):
-        options = _lines(text)
+        options = quiz_editing.lines(text)
         if not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
             return _("Send {low} to {high} options, one per line.").format(
                 low=MIN_OPTIONS, high=MAX_OPTIONS
@@ -301,7 +74,7 @@ def _check_step(step: str, text: str, data: dict[str, object], kb: KnowledgeBase
         return None
     if step == "correct":
         count = len(data.get("options_kk") or [])  # type: ignore[arg-type]
-        numbers = _numbers(text)
+        numbers = quiz_editing.numbers(text)
         if numbers is None or not numbers or any(not 1 <= n <= count for n in numbers):
             return _("Send option numbers from 1 to {count}.").format(count=count)
         if data.get("kind") == "single" and len(numbers) != 1:
@@ -316,136 +89,175 @@ def _check_step(step: str, text: str, data: dict[str, object], kb: KnowledgeBase
     return None
 
 
-def _numbers(text: str) -> set[int] | None:
-    parts = [p for p in text.replace(",", " ").split() if p]
-    if not all(p.isdigit() for p in parts):
+async def show_materials(message: Message, ctx: Ctx) -> None:
+    cards = await quizzes.quiz_cards(ctx.session, None)
+    materials = await learning.materials(ctx.session)
+    with_quiz = {c.material.pk: c.questions for c in cards}
+    await message.answer(
+        _("Choose a learning material to write or change its quiz:"),
+        reply_markup=ui.materials_keyboard(materials, with_quiz, ctx.language),
+    )
+
+
+async def show_quiz(message: Message, ctx: Ctx, material_pk: int, *, edit: bool = False) -> None:
+    material = await quizzes.material(ctx.session, material_pk)
+    if material is None:
+        await message.answer(_("This material no longer exists."))
+        return
+    quiz = await quizzes.quiz_of_material(ctx.session, material_pk)
+    text = ui.quiz_text(learning.title(material, ctx.language), quiz, ctx.language)
+    markup = ui.quiz_keyboard(material_pk, quiz)
+    if edit:
+        with contextlib.suppress(TelegramBadRequest):
+            await message.edit_text(text, reply_markup=markup)
+            return
+    await message.answer(text, reply_markup=markup)
+
+
+async def quiz_edit_command(message: Message, ctx: Ctx) -> None:
+    await show_materials(message, ctx)
+
+
+async def _button_message(callback: CallbackQuery) -> Message | None:
+    if not isinstance(callback.message, Message):
+        await callback.answer()
         return None
-    return {int(p) for p in parts}
+    return callback.message
 
 
-def _question_from(data: dict[str, object]) -> Question | None:
-    options_kk = list(data.get("options_kk") or [])  # type: ignore[call-overload]
-    options_ru = list(data.get("options_ru") or [])  # type: ignore[call-overload]
-    right = {n - 1 for n in data.get("correct") or []}  # type: ignore[attr-defined]
-    link = str(data.get("link") or "-")
-    item: dict[str, object] = {
-        "kind": data.get("kind"),
-        "text": {"kk": data.get("text_kk"), "ru": data.get("text_ru")},
-        "options": [
-            {"kk": kk, "ru": ru, **({"correct": True} if i in right else {})}
-            for i, (kk, ru) in enumerate(zip(options_kk, options_ru, strict=False))
-        ],
-        "explanation": {"kk": data.get("explain_kk"), "ru": data.get("explain_ru")},
-    }
-    if link.startswith("https://"):
-        item["url"] = link
-    elif link != "-":
-        item["faq"] = link
-    quiz, _problems = quiz_from_dict({"questions": [item]})
-    return quiz.questions[0] if quiz is not None else None
+async def list_pressed(callback: CallbackQuery, ctx: Ctx) -> None:
+    if message := await _button_message(callback):
+        await callback.answer()
+        await show_materials(message, ctx)
 
 
-def preview_text(question: Question) -> str:
-    lines = [_("<b>Preview</b>")]
-    for language in ("kk", "ru"):
-        right = ", ".join(LETTERS[i] for i in sorted(question.correct))
-        lines += [
-            "",
-            f"<b>{html.quote(question.text[language])}</b>",
-            *(
-                f"{LETTERS[i]}. {html.quote(o.text[language])}"
-                for i, o in enumerate(question.options)
-            ),
-            f"✅ {right}",
-            f"<i>{html.quote(question.explanation[language])}</i>",
-        ]
-    if question.faq or question.url:
-        lines += ["", f"🔗 {html.quote(question.faq or question.url or '')}"]
-    return "\n".join(lines)
+async def open_pressed(callback: CallbackQuery, callback_data: ui.QuizEdit, ctx: Ctx) -> None:
+    if message := await _button_message(callback):
+        await callback.answer()
+        await show_quiz(message, ctx, callback_data.material)
 
 
-async def question_text_step(
-    message: Message, state: FSMContext, kb: KnowledgeBase, language: str
-) -> None:
-    data = await state.get_data()
+async def _seen(callback: CallbackQuery, callback_data: ui.QuizEdit, ctx: Ctx) -> Message | None:
+    """The button's message when the quiz is still the version the admin saw; else the current
+    quiz is shown and a dialog begun on the old version ends (nothing of it is saved)."""
+    if not (message := await _button_message(callback)):
+        return None
+    material_pk = callback_data.material
+    quiz = await quizzes.quiz_of_material(ctx.session, material_pk)
+    if (quiz.version if quiz is not None else 0) == callback_data.version:
+        return message
+    if (await ctx.state.get_data()).get("material") == material_pk:
+        await ctx.state.clear()
+    await callback.answer(_("The quiz was changed meanwhile; here it is now."), show_alert=True)
+    await show_quiz(message, ctx, material_pk)
+    return None
+
+
+async def add_pressed(callback: CallbackQuery, callback_data: ui.QuizEdit, ctx: Ctx) -> None:
+    if message := await _seen(callback, callback_data, ctx):
+        await callback.answer()
+        material_pk, version = callback_data.material, callback_data.version
+        await ctx.state.set_state(QuizEditing.question)
+        await ctx.state.set_data({"material": material_pk, "version": version, "step": "kind"})
+        await message.answer(
+            _("A new question. How many answers are right?")
+            + "\n"
+            + _("/cancel stops without saving."),
+            reply_markup=ui.kind_keyboard(material_pk, version),
+        )
+
+
+async def kind_pressed(callback: CallbackQuery, callback_data: ui.QuizEdit, ctx: Ctx) -> None:
+    if not (message := await _seen(callback, callback_data, ctx)):
+        return
+    data = await ctx.state.get_data()
+    if data.get("material") != callback_data.material or data.get("step") != "kind":
+        await stale_button(callback)
+        return
+    kind = callback_data.action.removeprefix("kind_")
+    await ctx.state.update_data(kind=kind, step="text_kk")
+    await callback.answer()
+    with contextlib.suppress(TelegramBadRequest):
+        await message.edit_reply_markup(reply_markup=None)
+    await message.answer(ui.prompt("text_kk", kind))
+
+
+async def delete_pressed(callback: CallbackQuery, callback_data: ui.QuizEdit, ctx: Ctx) -> None:
+    if not (message := await _seen(callback, callback_data, ctx)):
+        return
+    material_pk, index = callback_data.material, callback_data.q
+    result = await quiz_editing.delete_question(
+        ctx.session, material_pk, index, callback_data.version, ctx.user_id
+    )
+    if result is None:
+        await stale_button(callback)
+        return
+    if result.status != "ok":
+        await callback.answer(_("The quiz was changed meanwhile; here it is now."), show_alert=True)
+    else:
+        await callback.answer(_("Question {number} deleted.").format(number=index + 1))
+    await show_quiz(message, ctx, material_pk, edit=True)
+
+
+async def question_text_step(message: Message, ctx: Ctx) -> None:
+    data = await ctx.state.get_data()
     step = str(data.get("step"))
     text = (message.text or "").strip()
     if step not in STEPS or not text:
         await message.answer(_("Please send text, use the buttons above, or send /cancel."))
         return
-    problem = _check_step(step, text, data, kb)
+    problem = _check_step(step, text, data, ctx.kb)
     if problem is not None:
-        await message.answer(problem + "\n" + _prompt(step, str(data.get("kind"))))
+        await message.answer(problem + "\n" + ui.prompt(step, str(data.get("kind"))))
         return
-    value: object = text if not step.startswith("options") else _lines(text)
-    if step == "correct":
-        value = sorted(_numbers(text) or [])
-    elif step not in ("link",) and not step.startswith("options"):
-        value = " ".join(text.split())
-    data[step] = value
+    data[step] = quiz_editing.step_value(step, text)
     following = STEPS.index(step) + 1
     if following < len(STEPS):
         data["step"] = STEPS[following]
-        await state.set_data(data)
-        await message.answer(_prompt(STEPS[following], str(data.get("kind"))))
+        await ctx.state.set_data(data)
+        await message.answer(ui.prompt(STEPS[following], str(data.get("kind"))))
         return
-    question = _question_from(data)
+    question = quiz_editing.question_from_draft(data)
     if question is None:
-        await state.clear()
+        await ctx.state.clear()
         await message.answer(_("This question could not be built; nothing was saved. Try again."))
         return
-    await state.set_state(QuizEditing.confirm)
-    await state.set_data(data)
-    material = int(data["material"])
-    version = int(data["version"])
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=_("💾 Save"), callback_data=QuizEdit(material=material, action="save", version=version)
+    await ctx.state.set_state(QuizEditing.confirm)
+    await ctx.state.set_data(data)
+    await message.answer(
+        ui.preview_text(question),
+        reply_markup=ui.confirm_keyboard(int(data["material"]), int(data["version"])),
     )
-    builder.button(
-        text=_("✖️ Cancel"),
-        callback_data=QuizEdit(material=material, action="drop", version=version),
-    )
-    builder.adjust(2)
-    await message.answer(preview_text(question), reply_markup=builder.as_markup())
 
 
-async def _finish(
-    callback: CallbackQuery,
-    message: Message,
-    session: AsyncSession,
-    state: FSMContext,
-    language: str,
-    *,
-    save: bool,
-) -> None:
-    data = await state.get_data()
-    if await state.get_state() != QuizEditing.confirm.state or not data:
-        await callback.answer(_("This button is out of date."), show_alert=True)
-        return
-    await state.clear()
+async def _confirmed(
+    callback: CallbackQuery, callback_data: ui.QuizEdit, ctx: Ctx
+) -> Message | None:
+    """The preview's message when the dialog waits for «Save» or «Cancel»; the dialog ends."""
+    if not (message := await _seen(callback, callback_data, ctx)):
+        return None
+    if await ctx.state.get_state() != QuizEditing.confirm.state or not await ctx.state.get_data():
+        await stale_button(callback)
+        return None
     with contextlib.suppress(TelegramBadRequest):
         await message.edit_reply_markup(reply_markup=None)
-    material = int(data["material"])
-    if not save:
+    return message
+
+
+async def drop_pressed(callback: CallbackQuery, callback_data: ui.QuizEdit, ctx: Ctx) -> None:
+    if message := await _confirmed(callback, callback_data, ctx):
+        await ctx.state.clear()
         await callback.answer()
         await message.answer(_("Cancelled. Nothing was saved."))
+
+
+async def save_pressed(callback: CallbackQuery, callback_data: ui.QuizEdit, ctx: Ctx) -> None:
+    if not (message := await _confirmed(callback, callback_data, ctx)):
         return
-    question = _question_from(data)
-    quiz = await quizzes.quiz_of_material(session, material)
-    expected = int(data["version"]) or None
-    existing = list(quizzes.spec_of(quiz).questions) if quiz is not None else []
-    result = (
-        await quizzes.save_questions(
-            session,
-            material,
-            [*existing, question],
-            expected_version=expected,
-            admin_id=callback.from_user.id,
-        )
-        if question is not None
-        else quizzes.Edit("gone")
-    )
+    data = await ctx.state.get_data()
+    await ctx.state.clear()
+    material = int(data["material"])
+    result = await quiz_editing.add_question(ctx.session, material, data, ctx.user_id)
     if result.status == "ok":
         await callback.answer(_("Saved."))
         await message.answer(_("The question is saved; students see it in their next attempt."))
@@ -458,11 +270,11 @@ async def _finish(
         await callback.answer()
         await message.answer(_("This material no longer exists."))
         return
-    await show_quiz(message, session, material, language)
+    await show_quiz(message, ctx, material)
 
 
-async def cancel_command(message: Message, state: FSMContext) -> None:
-    await state.clear()
+async def cancel_command(message: Message, ctx: Ctx) -> None:
+    await ctx.state.clear()
     await message.answer(_("Cancelled. Nothing was saved."))
 
 
@@ -470,12 +282,10 @@ async def confirm_hint(message: Message) -> None:
     await message.answer(_("Please use the buttons above to save or cancel, or send /cancel."))
 
 
-async def refuse_command(message: Message) -> None:
-    await message.answer(admins_only())
-
-
-async def refuse_button(callback: CallbackQuery) -> None:
-    await callback.answer(admins_only(), show_alert=True)
+async def stale_after_check(callback: CallbackQuery, callback_data: ui.QuizEdit, ctx: Ctx) -> None:
+    """An unknown action: the quiz's version is checked first, as for every change."""
+    if await _seen(callback, callback_data, ctx):
+        await stale_button(callback)
 
 
 def create_router() -> Router:
@@ -489,10 +299,18 @@ def create_router() -> Router:
     admins.message.register(cancel_command, Command("cancel"), states)
     admins.message.register(question_text_step, StateFilter(QuizEditing.question), F.text)
     admins.message.register(confirm_hint, StateFilter(QuizEditing.confirm))
-    admins.callback_query.register(quiz_edit_button, QuizEdit.filter())
+    buttons = admins.callback_query
+    buttons.register(list_pressed, ui.QuizEdit.filter(F.action == "list"))
+    buttons.register(open_pressed, ui.QuizEdit.filter(F.action == "open"))
+    buttons.register(add_pressed, ui.QuizEdit.filter(F.action == "add"))
+    buttons.register(kind_pressed, ui.QuizEdit.filter(F.action.in_(KINDS)))
+    buttons.register(delete_pressed, ui.QuizEdit.filter(F.action == "del"))
+    buttons.register(save_pressed, ui.QuizEdit.filter(F.action == "save"))
+    buttons.register(drop_pressed, ui.QuizEdit.filter(F.action == "drop"))
+    buttons.register(stale_after_check, ui.QuizEdit.filter())
     # A router's own handlers run before its sub-routers': the refusal is a sibling after.
     refusals = Router(name="quiz_admin_refusals")
-    refusals.message.register(refuse_command, PrivateChat(), CommandText(), Command("quiz_edit"))
-    refusals.callback_query.register(refuse_button, QuizEdit.filter())
+    refusals.message.register(refuse_non_admin, PrivateChat(), CommandText(), Command("quiz_edit"))
+    refusals.callback_query.register(refuse_non_admin, ui.QuizEdit.filter())
     router.include_routers(admins, refusals)
     return router

@@ -12,10 +12,20 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram.utils.text_decorations import html_decoration as html
 
+from bot.db.models import LearningMaterial
+from bot.db.quiz_models import Quiz
 from bot.handlers.callbacks import MenuItem, ShowEntry
-from bot.services import learning
+from bot.services import learning, quizzes
 from bot.services.quizzes import Answer, QuizCard
-from knowledge_base.quizzes import Question
+from knowledge_base.quizzes import (
+    EXPLANATION_MAX,
+    MAX_OPTIONS,
+    MAX_QUESTIONS,
+    MIN_OPTIONS,
+    OPTION_MAX,
+    QUESTION_MAX,
+    Question,
+)
 
 LETTERS = "ABCDEFGH"
 BUTTON_TEXT_MAX = 40
@@ -196,3 +206,145 @@ def result_keyboard(quiz_id: int) -> InlineKeyboardMarkup:
 
 def needs_consent_text() -> str:
     return _("To keep your quiz scores I need your consent to store data. Send /start to give it.")
+
+
+# --- /quiz_edit, for admins ------------------------------------------------------------------------
+
+
+class QuizEdit(CallbackData, prefix="qe"):
+    """An admin's action on a material's quiz; `version` is the quiz version it was shown at
+    (0: no quiz yet)."""
+
+    material: int
+    action: str
+    version: int = 0
+    q: int = -1
+
+
+def prompt(step: str, kind: str) -> str:
+    prompts = {
+        "text_kk": _("Send the question in Kazakh (up to {limit} characters).").format(
+            limit=QUESTION_MAX
+        ),
+        "text_ru": _("Now the question in Russian."),
+        "options_kk": _(
+            "Send the options in Kazakh, one per line ({low} to {high}, up to {limit} characters "
+            "each)."
+        ).format(low=MIN_OPTIONS, high=MAX_OPTIONS, limit=OPTION_MAX),
+        "options_ru": _("Now the same options in Russian, one per line, in the same order."),
+        "correct": _("Which option is right? Send its number.")
+        if kind == "single"
+        else _("Which options are right? Send their numbers, e.g. 1, 3."),
+        "explain_kk": _(
+            "Send the explanation in Kazakh that students see after answering (up to {limit} "
+            "characters)."
+        ).format(limit=EXPLANATION_MAX),
+        "explain_ru": _("Now the explanation in Russian."),
+        "link": _(
+            "Optionally, where to read more: a knowledge-base entry id or an https:// link. "
+            "Send - to skip."
+        ),
+    }
+    return prompts[step] + "\n" + _("/cancel stops without saving.")
+
+
+def quiz_text(material_title: str, quiz: Quiz | None, language: str) -> str:
+    lines = [_("📝 <b>{title}</b>").format(title=html.quote(material_title))]
+    if quiz is None or not quiz.questions:
+        lines.append(_("No quiz yet. Add the first question."))
+        return "\n".join(lines)
+    lines.append(
+        _("Version {version}, pass mark {percent}%, questions: {count}").format(
+            version=quiz.version, percent=quiz.pass_percent, count=len(quiz.questions)
+        )
+    )
+    for number, question in enumerate(quizzes.spec_of(quiz).questions, start=1):
+        right = ", ".join(LETTERS[i] for i in sorted(question.correct))
+        kind = _("one answer") if question.kind == "single" else _("several answers")
+        lines.append(
+            f"\n{number}. {html.quote(question.text[language])} ({kind}; {right})\n"
+            + "\n".join(
+                f"   {LETTERS[i]}. {html.quote(o.text[language])}"
+                for i, o in enumerate(question.options)
+            )
+        )
+    return "\n".join(lines)
+
+
+def quiz_keyboard(material_pk: int, quiz: Quiz | None) -> InlineKeyboardMarkup:
+    version = quiz.version if quiz is not None else 0
+    count = len(quiz.questions) if quiz is not None else 0
+    builder = InlineKeyboardBuilder()
+    if count < MAX_QUESTIONS:
+        builder.button(
+            text=_("➕ Add a question"),
+            callback_data=QuizEdit(material=material_pk, action="add", version=version),
+        )
+    for index in range(count):
+        builder.button(
+            text=_("🗑 Question {number}").format(number=index + 1),
+            callback_data=QuizEdit(material=material_pk, action="del", version=version, q=index),
+        )
+    builder.button(text=_("⬅️ All materials"), callback_data=QuizEdit(material=0, action="list"))
+    builder.adjust(1, 3)
+    return builder.as_markup()
+
+
+def materials_keyboard(
+    materials: list[LearningMaterial], with_quiz: dict[int, int], language: str
+) -> InlineKeyboardMarkup:
+    """Each material, marked with its quiz's question count (➕: no quiz yet)."""
+    builder = InlineKeyboardBuilder()
+    for material in materials:
+        count = with_quiz.get(material.pk)
+        mark = f"📝{count}" if count else "➕"
+        builder.button(
+            text=f"{mark} {learning.title(material, language)[:40]}",
+            callback_data=QuizEdit(material=material.pk, action="open"),
+        )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def kind_keyboard(material_pk: int, version: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for kind, label in (
+        ("single", _("One right answer")),
+        ("multiple", _("Several right answers")),
+    ):
+        builder.button(
+            text=label,
+            callback_data=QuizEdit(material=material_pk, action=f"kind_{kind}", version=version),
+        )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def confirm_keyboard(material_pk: int, version: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for action, label in (("save", _("💾 Save")), ("drop", _("✖️ Cancel"))):
+        builder.button(
+            text=label,
+            callback_data=QuizEdit(material=material_pk, action=action, version=version),
+        )
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def preview_text(question: Question) -> str:
+    lines = [_("<b>Preview</b>")]
+    for language in ("kk", "ru"):
+        right = ", ".join(LETTERS[i] for i in sorted(question.correct))
+        lines += [
+            "",
+            f"<b>{html.quote(question.text[language])}</b>",
+            *(
+                f"{LETTERS[i]}. {html.quote(o.text[language])}"
+                for i, o in enumerate(question.options)
+            ),
+            f"✅ {right}",
+            f"<i>{html.quote(question.explanation[language])}</i>",
+        ]
+    if question.faq or question.url:
+        lines += ["", f"🔗 {html.quote(question.faq or question.url or '')}"]
+    return "\n".join(lines)

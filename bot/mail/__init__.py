@@ -1,0 +1,1 @@
+"""The e-mail channel: consultations by e-mail (IMAP in, SMTP out), off unless configured."""
