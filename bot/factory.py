@@ -62,7 +62,7 @@ from bot.services.nlu_training import ModelTrainer
 from bot.services.questions import QuestionRecorder
 from bot.services.roles import RoleDirectory
 from bot.services.users import ProfileCache
-from bot.shared_state import SharedState, publish_changes_after_commit
+from bot.shared_state import HandledOnce, SharedState, publish_changes_after_commit
 from bot.telegram.errors import describe, is_benign
 from bot.telegram.session import TelegramLimits, TelegramRetry
 from nlu.client import NluClient
@@ -267,6 +267,8 @@ def create_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatche
     dp.update.outer_middleware(ChatOrderMiddleware())
     if isinstance(dp.storage, StoreStorage):
         dp.update.outer_middleware(FsmFlushMiddleware(dp.storage))
+    if app.shared is not None:
+        dp.update.outer_middleware(HandledOnce(app.shared))
     _keep_updates_through_store_outages(app, dp)
     dp.include_routers(*create_routers())
     dp.errors.register(_make_error_handler(app))

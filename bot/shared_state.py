@@ -20,8 +20,10 @@ import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from aiogram import BaseMiddleware
 from aiogram.fsm.storage.base import DefaultKeyBuilder
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+from aiogram.types import Update
 from redis.asyncio import Redis
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -55,6 +57,41 @@ if redis.call('SET', noticed, '1', 'NX', 'PX', math.ceil(window * 1000)) then
 end
 return -1
 """
+
+
+class HandledOnce(BaseMiddleware):
+    """An update delivered again after its answer was lost (a proxy's retry, Telegram's
+    re-delivery) is acknowledged without being handled twice.
+
+    It runs inside the per-user lock of RedisEventIsolation, so two deliveries of one update on
+    two replicas take turns and the second finds the first one's mark.
+    """
+
+    def __init__(self, shared: SharedState, ttl: int = 86_400) -> None:
+        self.shared = shared
+        self.ttl = ttl
+
+    async def __call__(
+        self,
+        handler: Callable[[Any, dict[str, Any]], Awaitable[Any]],
+        event: Any,
+        data: dict[str, Any],
+    ) -> Any:
+        if not isinstance(event, Update):
+            return await handler(event, data)
+        key = f"{self.shared.prefix}:handled:{event.update_id}"
+        try:
+            if await self.shared.redis.exists(key):
+                log.info("update %s was handled already: not again", event.update_id)
+                return None
+        except Exception as error:
+            log.warning("could not check update %s in Redis (%s)", event.update_id, error)
+        result = await handler(event, data)
+        try:
+            await self.shared.redis.set(key, b"1", ex=self.ttl)
+        except Exception as error:
+            log.warning("could not mark update %s handled (%s)", event.update_id, error)
+        return result
 
 
 class SharedState:

@@ -156,6 +156,9 @@ class FaqIndex:
             if postings:
                 self._vocabulary.index_typos(word_id)
         self._vocabulary.index_forms()
+        # The postings as arrays, so a query word's entries are gathered in a few C calls.
+        self._question_arrays = [np.array(p, dtype=np.int32) for p in self._question_postings]
+        self._answer_arrays = [np.array(p, dtype=np.int32) for p in self._answer_postings]
 
         total = max(len(self._ids), 1)
         for key, count in df_answers.items():
@@ -286,20 +289,17 @@ class FaqIndex:
                 weight = self._idf[best]
             else:
                 weight = self._unknown_weight
-        in_question: dict[int, float] = {}
-        in_answer: dict[int, float] = {}
-        # Lowest similarity first: each later, better match overwrites, all in C loops.
-        for word_id, similarity in sorted(expansion.items(), key=lambda kv: kv[1]):
-            in_question.update(dict.fromkeys(self._question_postings[word_id], similarity))
-            answer_similarity = similarity * _ANSWER_WEIGHT
-            in_answer.update(dict.fromkeys(self._answer_postings[word_id], answer_similarity))
-        entries = sorted(in_question.keys() | in_answer.keys())
+        # Each entry's best similarity over the expanded words, in its questions and (weighted)
+        # in its answer.
+        in_question = self._best_per_entry(self._question_arrays, expansion, 1.0)
+        in_answer = self._best_per_entry(self._answer_arrays, expansion, _ANSWER_WEIGHT)
+        entries = np.flatnonzero((in_question > 0) | (in_answer > 0)).astype(np.int32)
         term = _Term(
             weight=weight,
             expansion=expansion,
-            entries=np.array(entries, dtype=np.int32),
-            in_question=np.array([in_question.get(e, 0.0) for e in entries], dtype=np.float32),
-            in_answer=np.array([in_answer.get(e, 0.0) for e in entries], dtype=np.float32),
+            entries=entries,
+            in_question=in_question[entries],
+            in_answer=in_answer[entries],
         )
         if self._cached_hits + len(entries) > _MAX_CACHED_HITS:
             self._terms.clear()
@@ -307,6 +307,17 @@ class FaqIndex:
         self._terms[word] = term
         self._cached_hits += len(entries)
         return term
+
+    def _best_per_entry(
+        self, postings: list[_Ints], expansion: dict[int, float], scale: float
+    ) -> _Floats:
+        best = np.zeros(len(self._ids), dtype=np.float32)
+        arrays = [postings[word_id] for word_id in expansion]
+        if arrays:
+            lengths = np.fromiter(map(len, arrays), dtype=np.int64, count=len(arrays))
+            similarities = np.fromiter(expansion.values(), dtype=np.float32, count=len(arrays))
+            np.maximum.at(best, np.concatenate(arrays), np.repeat(similarities * scale, lengths))
+        return best
 
     def _score_entry(
         self,

@@ -190,6 +190,8 @@ class OutboxSender:
                 log.exception("outbox: could not read the store; trying again")
                 await asyncio.sleep(self.poll_every)
         while True:
+            # Cleared before the pass: a commit during it wakes the next one.
+            self._wake.clear()
             try:
                 delay = await self.pass_once()
             except asyncio.CancelledError:
@@ -197,7 +199,6 @@ class OutboxSender:
             except Exception:
                 log.exception("outbox pass failed; trying again")
                 delay = self.poll_every
-            self._wake.clear()
             timeout = self.poll_every if delay is None else min(delay, self.poll_every)
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=max(timeout, 0.001))
@@ -260,15 +261,28 @@ class OutboxSender:
         now = utcnow()
         soonest: float | None = None
         claims: list[_Claim] = []
+        taken: list[Any] = []
         async with self.session_factory() as session, session.begin():
             heads = (
                 select(func.min(OutboxMessage.id))
-                .where(OutboxMessage.status.in_(OWED))
+                .where(
+                    OutboxMessage.status.in_(OWED),
+                    OutboxMessage.chat_id.not_in(tuple(self._inflight)),
+                )
                 .group_by(OutboxMessage.chat_id)
             )
+            # Only what deciding needs; the parameters are read for the rows claimed.
             rows = (
-                await session.scalars(
-                    select(OutboxMessage)
+                await session.execute(
+                    select(
+                        OutboxMessage.id,
+                        OutboxMessage.chat_id,
+                        OutboxMessage.status,
+                        OutboxMessage.not_before,
+                        OutboxMessage.lease_until,
+                        OutboxMessage.attempts,
+                        OutboxMessage.created_at,
+                    )
                     .where(OutboxMessage.id.in_(heads))
                     .order_by(OutboxMessage.id)
                     .limit(500)
@@ -305,16 +319,20 @@ class OutboxSender:
                 if not getattr(claimed, "rowcount", 0):
                     continue
                 bucket.take()
-                claims.append(
-                    _Claim(
-                        row.id,
-                        row.chat_id,
-                        row.method,
-                        row.params,
-                        row.attempts + 1,
-                        row.created_at,
+                taken.append(row)
+            if taken:
+                calls = {
+                    found.id: (found.method, found.params)
+                    for found in await session.execute(
+                        select(OutboxMessage.id, OutboxMessage.method, OutboxMessage.params).where(
+                            OutboxMessage.id.in_([row.id for row in taken])
+                        )
                     )
-                )
+                }
+                claims = [
+                    _Claim(row.id, row.chat_id, *calls[row.id], row.attempts + 1, row.created_at)
+                    for row in taken
+                ]
         for claim in claims:
             self._inflight[claim.chat_id] = asyncio.create_task(self._deliver(claim))
         return soonest

@@ -113,6 +113,9 @@ async def claim_batch(
             )
             .order_by(AnnouncementDelivery.user_id)
             .limit(size)
+            # PostgreSQL: a second sender takes the next rows instead of waiting on these
+            # (SQLite ignores it; its single writer already serialises the claims).
+            .with_for_update(skip_locked=True)
         )
     ).all()
     batch = Batch(announcement.text_kk, announcement.text_ru)

@@ -1,6 +1,7 @@
 """Generated sequences of updates from every role, with Telegram failing now and then, through
-the real dispatcher: no handler crashes, nothing Telegram would refuse is sent, and no
-curator-facing text of an anonymous case names the student."""
+the real dispatcher: no handler crashes, nothing Telegram would refuse is sent, every relayed
+message reaches the other side exactly once, and no curator-facing text of an anonymous case
+names the student."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import logging
 import os
 import re
 import tempfile
+from collections import Counter
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -23,8 +25,10 @@ from aiogram.methods import (
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
-from bot.factory import create_bot, create_dispatcher
+from bot.factory import App, create_bot, create_dispatcher
+from bot.outbox.model import DEAD, SENT, OutboxMessage
 from bot.telegram.limits import CAPTION_LIMIT, MESSAGE_LIMIT, utf16_len
 from tests.consult_support import (
     ADMIN_ID,
@@ -142,6 +146,42 @@ def telegram_would_refuse(method: TelegramMethod[Any]) -> str | None:
     return None
 
 
+Relayed = Counter[tuple[int, str]]
+
+
+async def _relays_owed(app: App) -> tuple[Relayed, list[str]]:
+    """(chat, body) of every relayed consultation message the outbox delivered, and what it
+    still owes or gave up on for another reason than the person having blocked the bot."""
+    delivered: Relayed = Counter()
+    stuck = []
+    async with app.session_factory() as session:
+        rows = await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.key.startswith("consultation-message:"))
+        )
+        for row in rows:
+            body = row.params.get("text") or row.params.get("caption") or ""
+            if row.status == SENT:
+                delivered[(row.chat_id, body)] += 1
+            elif not (row.status == DEAD and (row.last_error or "").startswith("chat gone")):
+                stuck.append(f"{row.key} {row.status}: {row.last_error}")
+    return delivered, stuck
+
+
+def _accepted(recording: RecordingSession, relayed: Relayed) -> Relayed:
+    """How often Telegram accepted each relayed (chat, body)."""
+    seen: Relayed = Counter()
+    for method, response in zip(recording.requests, recording.responses, strict=False):
+        if isinstance(response, Exception):
+            continue
+        key = (
+            getattr(method, "chat_id", None),
+            getattr(method, "text", None) or getattr(method, "caption", None) or "",
+        )
+        if key in relayed:
+            seen[key] += 1  # type: ignore[index]
+    return seen
+
+
 async def _run(actions: list[Action]) -> tuple[RecordingSession, list[logging.LogRecord], bool]:
     records: list[logging.LogRecord] = []
     named = False
@@ -183,6 +223,13 @@ async def _run(actions: list[Action]) -> tuple[RecordingSession, list[logging.Lo
                 pressed = await _act(person, action)
                 if action.who == "student" and pressed and "👤" in pressed:
                     named = True  # the student chose to give their name
+            # Telegram recovers: every relayed message reaches the other side exactly once.
+            recording.clear_failures()
+            assert app.outbox is not None
+            await app.outbox.drain(within=60)
+            relayed, stuck = await _relays_owed(app)
+            assert not stuck, stuck
+            assert _accepted(recording, relayed) == relayed
         finally:
             recording.clear_failures()
             await app.aclose()

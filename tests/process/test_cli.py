@@ -181,3 +181,27 @@ def test_console_chats_with_the_real_dispatcher(db: Path) -> None:
     out = result.stdout
     assert "Kelisim:" in out
     assert "21" in out  # the Nauryz answer
+
+
+def test_outbox_lists_what_is_owed_and_puts_dead_rows_back(db: Path) -> None:
+    import sqlite3
+
+    first = kelisim("outbox", "--json", db=db)
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["counts"]["dead"] == 0
+    with sqlite3.connect(db) as connection:
+        connection.execute(
+            "INSERT INTO outbox_messages (key, chat_id, method, params, status, attempts, "
+            "not_before, created_at, last_error) VALUES ('k', 777, 'SendMessage', "
+            "'{\"chat_id\": 777, \"text\": \"secret words\"}', 'dead', 3, '2026-01-01 00:00:00', "
+            "'2026-01-01 00:00:00', 'Forbidden: bot was blocked by the user')"
+        )
+    listed = kelisim("outbox", db=db)
+    assert listed.returncode == 0, listed.stderr
+    assert "dead 1" in listed.stdout
+    assert "SendMessage to 777" in listed.stdout and "blocked" in listed.stdout
+    assert "secret words" not in listed.stdout  # texts may be personal
+    retried = kelisim("outbox", "--retry-dead", "--json", db=db)
+    data = json.loads(retried.stdout)
+    assert data["counts"]["dead"] == 0 and data["counts"]["pending"] == 1
+    assert "put back to be sent: 1" in retried.stderr

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from bot.db.models import Consultation, User
 from bot.factory import App, create_dispatcher
 from tests.consult_support import STUDENT_ID, consent, consult_settings, driver, make_app
+from tests.fakes.builders import make_user, message_update, user_message
 from tests.fakes.recording import RecordingSession
 
 pytestmark = pytest.mark.redis
@@ -97,3 +98,18 @@ async def test_a_language_change_on_one_replica_is_seen_by_the_other_at_once(
             await session.execute(update(User).values(language="kk"))
     finally:
         listening.cancel()
+
+
+async def test_an_update_delivered_to_both_replicas_is_handled_once(
+    replicas: tuple[App, App], recording: RecordingSession, bot: Bot
+) -> None:
+    first, second = replicas
+    user = make_user(5088, language_code="ru")
+    update = message_update(777_001, user_message(777_001, user, text="/start"))
+    # A proxy's retry reaches the other replica while the first is still at it.
+    await asyncio.gather(
+        create_dispatcher(first).feed_update(bot, update),
+        create_dispatcher(second).feed_update(bot, update),
+    )
+    replies = [m for m in recording.of_type(SendMessage) if m.chat_id == 5088]
+    assert len(replies) == 1, [m.text for m in replies]

@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from aiogram import Router
-from aiogram.exceptions import TelegramAPIError
 from aiogram.methods import SendMessage
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import get_i18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Consultation
-from bot.db.unit_of_work import after_commit
 from bot.handlers.common import refuse_non_curator
-from bot.handlers.consultation.notices import is_blocked
 from bot.handlers.consultation.texts import curator_header
 from bot.handlers.context import Ctx
 from bot.handlers.curator.context import refusal_text
@@ -32,6 +30,7 @@ from bot.handlers.curator_assist.ui import (
     sent_notice,
 )
 from bot.handlers.filters import HasRole
+from bot.outbox.hooks import Delivery, HookContext, hook
 from bot.outbox.queue import enqueue
 from bot.scheduler import Planner
 from bot.services import curator_assist
@@ -93,32 +92,53 @@ async def send(callback: CallbackQuery, callback_data: AssistSend, ctx: Ctx) -> 
         return
     sent = await curator_assist.record_sent(session, consultation, entry, callback.from_user.id)
     await callback.answer(sent_notice(entry, current_language()))
-    after_commit(session, lambda: _deliver(session, callback, planner, consultation, entry, sent))
-
-
-async def _deliver(
-    session: AsyncSession,
-    callback: CallbackQuery,
-    planner: Planner,
-    consultation: Consultation,
-    entry: Entry,
-    sent: curator_assist.Sent,
-) -> None:
-    """After the commit: to the student in their language; a refusal undoes the count."""
-    assert callback.bot is not None and consultation.student_id is not None
+    assert consultation.student_id is not None
     with get_i18n().use_locale(consultation.language):
         body = answer_for_student(curator_header(consultation), entry, consultation.language)
-    try:
-        message = await callback.bot.send_message(
-            consultation.student_id, body, disable_web_page_preview=True
-        )
-    except TelegramAPIError as exc:
-        log.warning("assist answer in %s not delivered: %s", consultation.id, exc)
-        await curator_assist.undo_send(session, sent, blocked=is_blocked(exc))
-        await callback.bot.send_message(callback.from_user.id, not_delivered(is_blocked(exc)))
-        return
-    await curator_assist.delivered(session, sent, consultation.student_id, message.message_id)
-    planner.cancel_reply_timer(consultation.id)
+    # Owed to the student with the count; a refusal undoes the count (ANSWER_UNDELIVERED).
+    await enqueue(
+        session,
+        SendMessage(chat_id=consultation.student_id, text=body, disable_web_page_preview=True),
+        key=f"consultation-message:{sent.message_id}",
+        on_sent=ANSWER_DELIVERED,
+        on_dead=ANSWER_UNDELIVERED,
+        args={
+            "message": sent.message_id,
+            "send": sent.send_id,
+            "case": consultation.id,
+            "curator": callback.from_user.id,
+            "language": current_language(),
+        },
+    )
+
+
+ANSWER_DELIVERED = "curator_assist.answer_delivered"
+ANSWER_UNDELIVERED = "curator_assist.answer_undelivered"
+
+
+@hook(ANSWER_DELIVERED)
+async def _answer_delivered(
+    ctx: HookContext, session: AsyncSession, delivery: Delivery, args: dict[str, Any]
+) -> None:
+    sent = curator_assist.Sent(args["message"], args["send"])
+    if delivery.message_id is not None:
+        await curator_assist.delivered(session, sent, delivery.chat_id, delivery.message_id)
+    if ctx.planner is not None:
+        ctx.planner.cancel_reply_timer(args["case"])
+
+
+@hook(ANSWER_UNDELIVERED)
+async def _answer_undelivered(
+    ctx: HookContext, session: AsyncSession, delivery: Delivery, args: dict[str, Any]
+) -> None:
+    blocked = (delivery.error or "").startswith("chat gone")
+    log.warning("assist answer in %s not delivered: %s", args["case"], delivery.error)
+    await curator_assist.undo_send(
+        session, curator_assist.Sent(args["message"], args["send"]), blocked=blocked
+    )
+    with ctx.i18n.context(), ctx.i18n.use_locale(args.get("language") or "kk"):
+        text = not_delivered(blocked)
+    await enqueue(session, SendMessage(chat_id=args["curator"], text=text))
 
 
 def create_router() -> Router:
