@@ -32,7 +32,6 @@ from bot.handlers.curator_assist.ui import (
 from bot.handlers.filters import HasRole
 from bot.outbox.hooks import Delivery, HookContext, hook
 from bot.outbox.queue import enqueue
-from bot.scheduler import Planner
 from bot.services import curator_assist
 from bot.services.consultations import ConsultationRefused
 from bot.services.knowledge import Entry
@@ -74,7 +73,7 @@ async def show(callback: CallbackQuery, callback_data: AssistShow, ctx: Ctx) -> 
 
 async def send(callback: CallbackQuery, callback_data: AssistSend, ctx: Ctx) -> None:
     """A tap on «📤»: the answer is stored as the curator's reply and counted, then sent."""
-    session, planner = ctx.session, ctx.planner
+    session = ctx.session
     try:
         consultation, entry = await curator_assist.answer_to_send(
             session,
