@@ -7,10 +7,10 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from bot.cli_store import texts
+from bot.cli_store import texts, with_store
 from bot.config import Settings
 
 
@@ -93,19 +93,6 @@ def cmd_kb_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _with_store(func: Callable[..., Any], *args: Any, seed: bool = True) -> Any:
-    from bot.factory import create_app
-    from bot.runner import prepare_store
-
-    settings = _settings()
-    app = create_app(settings)
-    try:
-        await prepare_store(app, seed=seed)
-        return await func(app, *args)
-    finally:
-        await app.aclose()
-
-
 def cmd_kb_import(args: argparse.Namespace) -> int:
     from bot.services.knowledge import import_items
     from knowledge_base.loader import load_paths
@@ -121,7 +108,7 @@ def cmd_kb_import(args: argparse.Namespace) -> int:
         async with app.session_factory() as session, session.begin():
             return await import_items(session, result.items, replace=args.replace)
 
-    summary = asyncio.run(_with_store(_import, seed=False))
+    summary = asyncio.run(with_store(_import, seed=False))
     print(
         f"imported: {summary.added} added, {summary.changed} changed, "
         f"{summary.unchanged} unchanged, {summary.removed} removed"
@@ -137,7 +124,7 @@ def cmd_kb_export(args: argparse.Namespace) -> int:
         async with app.session_factory() as session:
             return await export_items(session)
 
-    items = asyncio.run(_with_store(_export))
+    items = asyncio.run(with_store(_export))
     write_items(items, args.path)
     print(f"exported {len(items)} entries to {args.path}")
     return 0
@@ -166,7 +153,7 @@ def cmd_kb_search(args: argparse.Namespace) -> int:
                 print(f"{best.id}\t{row['score']}\t{mark}\t{question}")
         return 0
 
-    return int(asyncio.run(_with_store(_search)))
+    return int(asyncio.run(with_store(_search)))
 
 
 def cmd_kb_review(args: argparse.Namespace) -> int:
@@ -177,7 +164,7 @@ def cmd_kb_review(args: argparse.Namespace) -> int:
         async with app.session_factory() as session:
             return await kb_review.review_list(session, kb_review.today())
 
-    entries = asyncio.run(_with_store(_review))
+    entries = asyncio.run(with_store(_review))
     rows = [kb_review.review_row(entry) for entry in entries]
     overdue = sum(1 for row in rows if row["overdue"])
     if args.json:
@@ -206,7 +193,7 @@ def cmd_nlu_export_faq(args: argparse.Namespace) -> int:
         async with app.session_factory() as session:
             return await export_items(session)
 
-    items = asyncio.run(_with_store(_export))
+    items = asyncio.run(with_store(_export))
     data_dir = rasa_runner.data_dir()
     path = Path(args.out) if args.out else faq_examples_path(data_dir)
     result = write_faq_examples(faq_texts(items), data_dir, path)
@@ -247,7 +234,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             with app.i18n.context(), app.i18n.use_locale(args.lang):
                 return report, sends, learning, await draw_report_charts(session, since=since)
 
-    report, sends, learning, charts = asyncio.run(_with_store(_report, seed=False))
+    report, sends, learning, charts = asyncio.run(with_store(_report, seed=False))
     summary = render_plain(report) + "\n" + render_learning_plain(learning)
     if sends:
         summary += "\nKnowledge-base answers curators sent: " + ", ".join(
@@ -292,7 +279,7 @@ def cmd_outbox(args: argparse.Namespace) -> int:
             shown = [admin.describe(row) for row in await admin.rows(session, limit=args.limit)]
         return retried, counts, shown
 
-    retried, counts, shown = asyncio.run(_with_store(_outbox, seed=False))
+    retried, counts, shown = asyncio.run(with_store(_outbox, seed=False))
     if args.retry or args.retry_dead:
         print(f"put back to be sent: {retried}", file=sys.stderr)
     if args.json:
@@ -307,66 +294,6 @@ def cmd_outbox(args: argparse.Namespace) -> int:
         if row["last_error"]:
             line += f": {row['last_error']}"
         print(line)
-    return 0
-
-
-# --- learning materials ---------------------------------------------------------------------------
-
-
-def cmd_learn_validate(args: argparse.Namespace) -> int:
-    from knowledge_base.learning import load_materials
-
-    result = load_materials(args.paths)
-    for problem in result.problems:
-        print(problem, file=sys.stderr)
-    if result.problems:
-        return 1
-    print(f"ok: {len(result.items)} materials")
-    return 0
-
-
-def cmd_learn_import(args: argparse.Namespace) -> int:
-    from bot.services.learning import import_materials
-    from knowledge_base.learning import load_materials
-
-    result = load_materials([args.path])
-    if result.problems:
-        for problem in result.problems:
-            print(problem, file=sys.stderr)
-        print(f"nothing imported: {len(result.problems)} problem(s)", file=sys.stderr)
-        return 1
-
-    async def _import(app: Any) -> Any:
-        from bot.services.quizzes import unknown_faq_links
-
-        async with app.session_factory() as session, session.begin():
-            # Students simply get no "read more" button for an entry the store lacks.
-            for problem in await unknown_faq_links(session, result.items):
-                print(f"warning: {args.path}: {problem}", file=sys.stderr)
-            return await import_materials(session, result.items, replace=args.replace)
-
-    summary = asyncio.run(_with_store(_import, seed=False))
-    print(
-        f"imported: {summary.added} added, {summary.changed} changed, "
-        f"{summary.unchanged} unchanged, {summary.removed} removed"
-    )
-    return 0
-
-
-def cmd_learn_export(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from bot.services.quizzes import export_materials
-    from knowledge_base.learning import dump_materials
-
-    async def _export(app: Any) -> Any:
-        async with app.session_factory() as session:
-            return await export_materials(session)
-
-    materials = asyncio.run(_with_store(_export, seed=False))
-    Path(args.path).write_text(dump_materials(materials), encoding="utf-8")
-    quizzes = sum(1 for m in materials if m.quiz is not None)
-    print(f"exported: {len(materials)} materials, {quizzes} with a quiz")
     return 0
 
 
@@ -436,26 +363,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_kb_tools(kb)
     register_ask(commands)
+    from bot.learn_cli import register as register_learn
     from bot.pulse_cli import register as register_pulse
 
     register_pulse(commands)
 
-    learn = commands.add_parser("learn", help="learning materials shown by /learn").add_subparsers(
-        dest="learn_command", required=True, metavar="COMMAND"
-    )
-    p = learn.add_parser("validate", help="check learning-material YAML; lists every problem")
-    p.add_argument("paths", nargs="+", metavar="PATH")
-    p.set_defaults(func=cmd_learn_validate)
-    p = learn.add_parser(
-        "import",
-        help="load learning-material YAML with quizzes into the store (nothing if any is invalid)",
-    )
-    p.add_argument("path", metavar="PATH")
-    p.add_argument("--replace", action="store_true", help="delete materials that are not in PATH")
-    p.set_defaults(func=cmd_learn_import)
-    p = learn.add_parser("export", help="write the store's materials and their quizzes as YAML")
-    p.add_argument("path", metavar="PATH")
-    p.set_defaults(func=cmd_learn_export)
+    register_learn(commands)
 
     p = commands.add_parser(
         "report",

@@ -90,12 +90,12 @@ def cmd_send(args: argparse.Namespace) -> int:
 
 
 def cmd_results(args: argparse.Namespace) -> int:
-    from bot.services import pulse
+    from bot.services import pulse_results
     from bot.services.pulse_chart import results_png
 
-    async def _results(app: Any) -> pulse.Results | None:
+    async def _results(app: Any) -> pulse_results.Results | None:
         async with app.session_factory() as session:
-            return await pulse.results(session, args.id)
+            return await pulse_results.results(session, args.id)
 
     report = asyncio.run(with_store(_results, seed=False))
     if report is None:
@@ -124,7 +124,7 @@ def cmd_results(args: argparse.Namespace) -> int:
         if item.hidden_groups:
             print(f"    {item.hidden_groups} smaller group(s) not shown")
     if args.csv:
-        Path(args.csv).write_text(pulse.results_csv(report, language), encoding="utf-8")
+        Path(args.csv).write_text(pulse_results.results_csv(report, language), encoding="utf-8")
         print(f"CSV written to {args.csv}")
     if args.chart:
         if not report.shown:

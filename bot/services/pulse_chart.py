@@ -6,7 +6,8 @@ from __future__ import annotations
 import io
 
 from bot.charts.render import DPI, HEIGHT_PX, PALETTE, RATING_COLOURS, WIDTH_PX
-from bot.services.pulse import LIKERT, Results
+from bot.services.pulse import LIKERT
+from bot.services.pulse_results import Results
 
 
 def results_png(report: Results, language: str, title: str, percent: str) -> tuple[bytes, int]:

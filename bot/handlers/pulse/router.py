@@ -33,7 +33,7 @@ from bot.handlers.pulse.ui import (
     survey_line,
     thanks_text,
 )
-from bot.services import pulse
+from bot.services import pulse, pulse_results
 from bot.services.pulse_chart import results_png
 from bot.services.roles import ADMIN, CURATOR
 
@@ -151,7 +151,7 @@ async def send_pressed(callback: CallbackQuery, callback_data: PulseAdmin, ctx: 
 
 
 async def results_pressed(callback: CallbackQuery, callback_data: PulseAdmin, ctx: Ctx) -> None:
-    report = await pulse.results(ctx.session, callback_data.s)
+    report = await pulse_results.results(ctx.session, callback_data.s)
     if report is None or not isinstance(callback.message, Message):
         await stale_button(callback)
         return
@@ -159,7 +159,7 @@ async def results_pressed(callback: CallbackQuery, callback_data: PulseAdmin, ct
     await send_results(callback.message, report, ctx.language)
 
 
-async def send_results(message: Message, report: pulse.Results, language: str) -> None:
+async def send_results(message: Message, report: pulse_results.Results, language: str) -> None:
     """The chart and the CSV of the questions with at least k respondents, or why not."""
     title = report.survey.title.get(language, "")
     if not report.shown:
@@ -179,7 +179,7 @@ async def send_results(message: Message, report: pulse.Results, language: str) -
     )
     await message.answer_document(
         BufferedInputFile(
-            pulse.results_csv(report, language).encode(), f"pulse-{report.survey.id}.csv"
+            pulse_results.results_csv(report, language).encode(), f"pulse-{report.survey.id}.csv"
         )
     )
 
