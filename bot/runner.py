@@ -14,7 +14,7 @@ from bot.db.migrate import upgrade
 from bot.factory import App, create_app, create_bot, create_dispatcher
 from bot.services.kb_admin import watch_store
 from bot.services.knowledge import count_entries, import_items
-from bot.services.users import purge_inactive
+from bot.services.users import forget_old_mail_senders, purge_inactive
 from knowledge_base.loader import load_paths
 
 log = logging.getLogger(__name__)
@@ -89,13 +89,17 @@ RETENTION_CHECK_EVERY = 6 * 3600
 
 
 async def enforce_retention(app: App) -> None:
-    """Delete students inactive for RETENTION_DAYS now and every few hours."""
+    """Delete students inactive for RETENTION_DAYS, and the senders of e-mail consultations
+    finished that long ago, now and every few hours."""
     while True:
         try:
             async with app.session_factory() as session, session.begin():
                 deleted = await purge_inactive(session, app.settings.retention_days)
+                senders = await forget_old_mail_senders(session, app.settings.retention_days)
             if deleted:
                 log.info("retention: deleted the data of %d inactive users", deleted)
+            if senders:
+                log.info("retention: removed the sender of %d old e-mail consultations", senders)
         except Exception:
             log.exception("retention check failed; will retry")
         await asyncio.sleep(RETENTION_CHECK_EVERY)

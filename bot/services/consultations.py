@@ -400,10 +400,19 @@ async def anonymise_student(session: AsyncSession, student_id: int) -> list[int]
     messages; area, urgency, timestamps and events stay for anonymous reports. Returns the ids
     of the consultations that were open, whose scheduled work must be cancelled.
     """
+    ids = (
+        await session.scalars(select(Consultation.id).where(Consultation.student_id == student_id))
+    ).all()
+    return await anonymise(session, list(ids))
+
+
+async def anonymise(session: AsyncSession, consultation_ids: list[int]) -> list[int]:
+    """Irreversibly strip these consultations of everything personal, as `anonymise_student`
+    does; returns the ids of those that were open."""
     rows = (
         await session.execute(
             select(Consultation.id, Consultation.status).where(
-                Consultation.student_id == student_id
+                Consultation.id.in_(consultation_ids)
             )
         )
     ).all()

@@ -6,11 +6,12 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import CONSENT_VERSION
-from bot.db.models import FaqFeedback, FsmState, QuestionLog, User, utcnow
+from bot.db.mail_models import MailThread
+from bot.db.models import Consultation, FaqFeedback, FsmState, QuestionLog, User, utcnow
 from bot.services.notifications import CONSENT_WITHDRAWN
 
 # last_seen_at is written at most this often per user, to keep writes off the hot path.
@@ -163,4 +164,28 @@ async def purge_inactive(session: AsyncSession, retention_days: int) -> int:
     stale = (await session.scalars(select(User.id).where(User.last_seen_at < cutoff))).all()
     for user_id in stale:
         await delete_user_data(session, user_id)
+    return len(stale)
+
+
+async def forget_old_mail_senders(session: AsyncSession, retention_days: int) -> int:
+    """E-mail consultations finished `retention_days` ago are anonymised like a deleted
+    student's (sender, messages, answers, resolution go; area and times stay for reports) and
+    their threads forgotten. Returns how many were anonymised."""
+    from bot.services.consultations import anonymise
+
+    cutoff = utcnow() - timedelta(days=retention_days)
+    finished = select(Consultation.id).where(
+        Consultation.status.in_(("closed", "cancelled")),
+        func.coalesce(Consultation.closed_at, Consultation.created_at) < cutoff,
+    )
+    stale = list(
+        (
+            await session.scalars(
+                select(MailThread.consultation_id).where(MailThread.consultation_id.in_(finished))
+            )
+        ).all()
+    )
+    if stale:
+        await anonymise(session, stale)
+        await session.execute(delete(MailThread).where(MailThread.consultation_id.in_(stale)))
     return len(stale)
