@@ -30,6 +30,11 @@ ROUTED_INTENTS = frozenset(
 )
 # Small talk is short; a longer message that the knowledge base answers is a question.
 _SMALL_TALK_MAX_WORDS = 5
+# Commands to a journey ("курстар", "тілді ауыстыр", "мои заявки") are short too; a longer
+# question the knowledge base answers confidently gets its answer, whatever journey the model
+# guessed — except asking for a person, which is never answered by a text.
+_COMMAND_MAX_WORDS = 3
+_ALWAYS_ROUTED = frozenset({"request_consultation"})
 # An incident is worth asking about even when it is only the model's second guess.
 _INCIDENT_SECOND_GUESS = 0.25
 
@@ -107,6 +112,8 @@ def decide(
         return kb_decision()
 
     if nlu.intent in ROUTED_INTENTS and nlu.confidence >= threshold:
+        if kb_confident and len(words) > _COMMAND_MAX_WORDS and nlu.intent not in _ALWAYS_ROUTED:
+            return kb_decision()
         language = None
         if nlu.intent == "change_language":
             language = next(
