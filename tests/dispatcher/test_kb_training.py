@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import httpx
@@ -139,14 +140,28 @@ async def test_retrain_tells_when_rasa_could_not_load_the_model(
     assert "⚠️" in text and "connection refused" in text
 
 
+class SlowSteps(FakeSteps):
+    """Training that goes on until the test lets it finish."""
+
+    def __init__(self, models: Path) -> None:
+        super().__init__(models, before=0.9, after=0.9)
+        self.finish = threading.Event()
+
+    def train(self) -> Path:
+        self.finish.wait(timeout=60)
+        return super().train()
+
+
 async def test_one_retraining_at_a_time(
     admin: ChatDriver, app: App, nlu_dirs: tuple[Path, Path]
 ) -> None:
     _data, models = nlu_dirs
-    app.trainer.steps = FakeSteps(models, before=0.9, after=0.9)
+    steps = SlowSteps(models)
+    app.trainer.steps = steps
     await admin.send("/kb_retrain")
-    await admin.send("/kb_retrain")
+    await admin.send("/kb_retrain")  # while the first is still training
     assert "уже" in admin.last_text()
+    steps.finish.set()
     assert app.trainer.task is not None
     await app.trainer.task
 
