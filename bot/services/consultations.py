@@ -400,22 +400,13 @@ async def anonymise_student(session: AsyncSession, student_id: int) -> list[int]
     messages; area, urgency, timestamps and events stay for anonymous reports. Returns the ids
     of the consultations that were open, whose scheduled work must be cancelled.
     """
-    ids = (
-        await session.scalars(select(Consultation.id).where(Consultation.student_id == student_id))
-    ).all()
-    return await anonymise(session, list(ids))
+    return await anonymise(session, Consultation.student_id == student_id)
 
 
-async def anonymise(session: AsyncSession, consultation_ids: list[int]) -> list[int]:
-    """Irreversibly strip these consultations of everything personal, as `anonymise_student`
-    does; returns the ids of those that were open."""
-    rows = (
-        await session.execute(
-            select(Consultation.id, Consultation.status).where(
-                Consultation.id.in_(consultation_ids)
-            )
-        )
-    ).all()
+async def anonymise(session: AsyncSession, which: ColumnElement[bool]) -> list[int]:
+    """Irreversibly strip the consultations `which` selects of everything personal, as
+    `anonymise_student` does; returns the ids of those that were open."""
+    rows = (await session.execute(select(Consultation.id, Consultation.status).where(which))).all()
     if not rows:
         return []
     ids = [row.id for row in rows]

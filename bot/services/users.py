@@ -186,6 +186,6 @@ async def forget_old_mail_senders(session: AsyncSession, retention_days: int) ->
         ).all()
     )
     if stale:
-        await anonymise(session, stale)
+        await anonymise(session, Consultation.id.in_(stale))
         await session.execute(delete(MailThread).where(MailThread.consultation_id.in_(stale)))
     return len(stale)
