@@ -21,6 +21,7 @@ from typing import Any
 
 from bot.cli_store import with_store
 from bot.services.dialogue import Action, Decision, decide
+from knowledge_base.evaluation import LabelledQuery, read_queries
 
 
 @dataclass
@@ -66,22 +67,13 @@ class Tally:
         )
 
 
-def read_queries(path: Path) -> list[tuple[str, str]]:
-    """(expected entry id or NONE, query) from a labelled TSV."""
-    rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            expected, _lang, _variant, query = line.split("\t", 3)
-            rows.append((expected, query))
-    return rows
-
-
-async def evaluate(app: Any, queries: list[tuple[str, str]]) -> Tally:
+async def evaluate(app: Any, queries: list[LabelledQuery]) -> Tally:
     tally = Tally()
     threshold = app.settings.intent_threshold
-    for expected, query in queries:
-        parsed = await app.nlu.parse(query)
-        tally.add(expected, decide(query, parsed, app.kb.search(query, None), threshold))
+    for query in queries:
+        parsed = await app.nlu.parse(query.text)
+        search = app.kb.search(query.text, None)
+        tally.add(query.expected, decide(query.text, parsed, search, threshold))
     return tally
 
 
